@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+)
+
+// database is one SQLite file: a writer connection shared through the
+// group-commit writer and a fixed pool of read-only connections.
+type database struct {
+	name    string
+	path    string
+	w       *writer
+	readers chan *conn
+	all     []*conn
+	seq     atomic.Uint64 // bumped on every commit; snapshot transactions compare it
+	users   atomic.Int64  // open sessions
+}
+
+func dsn(path string, readOnly bool) string {
+	// synchronous=FULL: in WAL mode every commit fsyncs the WAL, so an
+	// acknowledged commit survives power loss. Readers are read-only so that
+	// a misclassified write can never bypass the writer.
+	q := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-16000)"
+	if readOnly {
+		return q + "&mode=ro"
+	}
+	return q + "&_pragma=journal_mode(WAL)"
+}
+
+func openDatabase(ctx context.Context, d *sqlite.Driver, name, path string, nreaders int, stats *counters) (*database, error) {
+	db := &database{name: name, path: path, readers: make(chan *conn, nreaders)}
+	wc, err := openConn(ctx, d, dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.all = append(db.all, wc)
+	db.w = newWriter(wc, &db.seq, stats, 256)
+	for i := 0; i < nreaders; i++ {
+		rc, err := openConn(ctx, d, dsn(path, true))
+		if err != nil {
+			db.close()
+			return nil, fmt.Errorf("opening reader for %s: %w", path, err)
+		}
+		db.all = append(db.all, rc)
+		db.readers <- rc
+	}
+	return db, nil
+}
+
+func (db *database) checkout(ctx context.Context) (*conn, error) {
+	select {
+	case c := <-db.readers:
+		return c, nil
+	case <-ctx.Done():
+		return nil, translateError(ctx.Err())
+	}
+}
+
+func (db *database) checkin(c *conn) { db.readers <- c }
+
+// close checkpoints the WAL into the database file and closes every
+// connection. Callers make sure no session uses db any more.
+func (db *database) close() error {
+	var first error
+	if len(db.all) > 0 {
+		if err := db.all[0].exec(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			first = fmt.Errorf("checkpointing %s: %w", db.name, err)
+		}
+	}
+	for i := len(db.all) - 1; i >= 0; i-- {
+		if err := db.all[i].close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	db.all = nil
+	return first
+}

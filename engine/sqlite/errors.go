@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/sqlcluster/sqlcluster/engine"
+)
+
+// messageRE strips modernc's decoration ("SQL logic error: … (1)") so clients
+// see SQLite's own message, which is what PostgreSQL users can act on.
+var messageRE = regexp.MustCompile(`^(?:[a-zA-Z ]+ error|constraint failed|database is locked|interrupted|[a-zA-Z ]+): (.*?)(?: \(\d+\))?$`)
+
+// translateError turns a SQLite error into an *engine.Error carrying the
+// SQLSTATE a PostgreSQL client expects. Errors that already carry a SQLSTATE
+// pass through unchanged.
+func translateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *engine.Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if s, ok := err.(interface{ SQLState() string }); ok {
+		return &engine.Error{Code: s.SQLState(), Message: err.Error(), Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &engine.Error{Code: "57014", Message: "canceling statement due to user request", Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &engine.Error{Code: "57014", Message: "canceling statement due to statement timeout", Err: err}
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return &engine.Error{Code: "XX000", Message: err.Error(), Err: err}
+	}
+	msg := se.Error()
+	if m := messageRE.FindStringSubmatch(msg); m != nil {
+		msg = m[1]
+	}
+	code := se.Code()
+	e := &engine.Error{Message: msg, Err: err}
+	switch code & 0xff {
+	case sqlite3.SQLITE_CONSTRAINT:
+		switch code {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			e.Code = "23505"
+			e.Message = "duplicate key value violates unique constraint: " + strings.TrimPrefix(msg, "UNIQUE constraint failed: ")
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			e.Code = "23503"
+			e.Message = "insert or update violates foreign key constraint"
+		case sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			e.Code = "23502"
+			e.Message = "null value violates not-null constraint: " + strings.TrimPrefix(msg, "NOT NULL constraint failed: ")
+		case sqlite3.SQLITE_CONSTRAINT_CHECK:
+			e.Code = "23514"
+			e.Message = "new row violates check constraint: " + strings.TrimPrefix(msg, "CHECK constraint failed: ")
+		default:
+			e.Code = "23000"
+		}
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		e.Code = "40001"
+		e.Message = "could not serialize access due to concurrent update"
+	case sqlite3.SQLITE_READONLY:
+		e.Code = "25006"
+	case sqlite3.SQLITE_INTERRUPT:
+		e.Code = "57014"
+		e.Message = "canceling statement due to user request"
+	case sqlite3.SQLITE_FULL:
+		e.Code = "53100"
+	case sqlite3.SQLITE_IOERR:
+		e.Code = "58030"
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		e.Code = "XX001"
+	case sqlite3.SQLITE_NOMEM:
+		e.Code = "53200"
+	case sqlite3.SQLITE_TOOBIG:
+		e.Code = "54000"
+	case sqlite3.SQLITE_MISMATCH:
+		e.Code = "42804"
+	case sqlite3.SQLITE_RANGE:
+		e.Code = "08P01"
+	case sqlite3.SQLITE_AUTH, sqlite3.SQLITE_PERM:
+		e.Code = "42501"
+	default:
+		e.Code = codeFromMessage(msg)
+	}
+	return e
+}
+
+// messageCodes maps SQLite's generic (SQLITE_ERROR) messages to SQLSTATEs by
+// their stable prefixes or fragments; the first match wins.
+var messageCodes = []struct{ frag, code string }{
+	{"no such table", "42P01"},
+	{"no such view", "42P01"},
+	{"no such column", "42703"},
+	{"has no column named", "42703"},
+	{"no such function", "42883"},
+	{"wrong number of arguments to function", "42883"},
+	{"no such index", "42704"},
+	{"no such trigger", "42704"},
+	{"no such savepoint", "3B001"},
+	{"already exists", "42P07"},
+	{"ambiguous column name", "42702"},
+	{"syntax error", "42601"},
+	{"incomplete input", "42601"},
+	{"unrecognized token", "42601"},
+	{"values were supplied", "42601"},
+	{"misuse of aggregate", "42803"},
+	{"misuse of window function", "42P20"},
+	{"integer overflow", "22003"},
+	{"too many", "54001"},
+	{"parser stack overflow", "54001"},
+	{"may not be modified", "42809"},
+	{"cannot modify", "42809"},
+	{"datatype mismatch", "42804"},
+	{"cannot commit - no transaction is active", "25P01"},
+	{"cannot rollback - no transaction is active", "25P01"},
+	{"cannot start a transaction within a transaction", "25001"},
+	{"malformed JSON", "22P02"},
+}
+
+func codeFromMessage(msg string) string {
+	for _, m := range messageCodes {
+		if strings.Contains(msg, m.frag) {
+			return m.code
+		}
+	}
+	return "42000"
+}

@@ -1,0 +1,242 @@
+package sqlite
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// writer owns a database's only read-write connection. SQLite allows one
+// writer at a time; instead of letting connections race for the lock (and
+// surfacing SQLITE_BUSY) every write goes through here.
+//
+// Explicit transactions take the writer exclusively (acquire/release).
+// Autocommit writes are submitted as requests and executed in batches: the
+// first submitter to get the lock becomes the committer, runs every pending
+// request inside one transaction, each under its own savepoint so that one
+// statement's failure rolls back only that statement, commits once (one
+// fsync for the whole batch), and only then completes the requests. A
+// request is acknowledged only after the commit that contains it is durable.
+type writer struct {
+	conn *conn
+	sem  chan struct{} // holds one token while someone owns conn
+
+	mu      sync.Mutex
+	pending []*writeReq
+
+	maxBatch int
+	seq      *atomic.Uint64 // commit sequence of the database
+	stats    *counters
+}
+
+// writeReq is one autocommit write statement waiting for a commit.
+type writeReq struct {
+	ctx   context.Context
+	query string
+	args  []any
+	rows  *bufferedRows
+	err   error
+	taken bool          // a committer has claimed it (guarded by writer.mu)
+	done  chan struct{} // closed when rows/err are final
+}
+
+func newWriter(c *conn, seq *atomic.Uint64, stats *counters, maxBatch int) *writer {
+	return &writer{conn: c, sem: make(chan struct{}, 1), seq: seq, stats: stats, maxBatch: maxBatch}
+}
+
+// acquire takes exclusive ownership of the write connection.
+func (w *writer) acquire(ctx context.Context) error {
+	select {
+	case w.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) release() { <-w.sem }
+
+// submit runs one autocommit write and waits until it is durable.
+func (w *writer) submit(ctx context.Context, query string, args []any) (*bufferedRows, error) {
+	req := &writeReq{ctx: ctx, query: query, args: args, done: make(chan struct{})}
+	w.mu.Lock()
+	w.pending = append(w.pending, req)
+	w.mu.Unlock()
+	for {
+		select {
+		case <-req.done:
+			return req.rows, req.err
+		case w.sem <- struct{}{}:
+			w.commitPending()
+			w.release()
+		case <-ctx.Done():
+			w.mu.Lock()
+			if !req.taken {
+				w.removeLocked(req)
+				w.mu.Unlock()
+				return nil, ctx.Err()
+			}
+			w.mu.Unlock()
+			// Claimed by a committer: its outcome is decided by that commit,
+			// and the statement itself sees ctx and stops early.
+			<-req.done
+			return req.rows, req.err
+		}
+	}
+}
+
+func (w *writer) removeLocked(req *writeReq) {
+	for i, r := range w.pending {
+		if r == req {
+			w.pending = append(w.pending[:i], w.pending[i+1:]...)
+			return
+		}
+	}
+}
+
+func (w *writer) takePending() []*writeReq {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(w.pending)
+	if n > w.maxBatch {
+		n = w.maxBatch
+	}
+	batch := make([]*writeReq, n)
+	copy(batch, w.pending[:n])
+	w.pending = w.pending[n:]
+	for _, r := range batch {
+		r.taken = true
+	}
+	return batch
+}
+
+// commitPending runs batches until the queue is empty. The caller owns sem.
+func (w *writer) commitPending() {
+	for {
+		batch := w.takePending()
+		if len(batch) == 0 {
+			return
+		}
+		w.runBatch(batch)
+	}
+}
+
+// runBatch executes batch in one transaction. If SQLite abandons the
+// transaction mid-batch (an interrupt, an I/O error), the statements that had
+// succeeded were never acknowledged, so they run again in a new transaction
+// without the one that failed.
+func (w *writer) runBatch(batch []*writeReq) {
+	ctx := context.Background()
+	c := w.conn
+	for len(batch) > 0 {
+		if err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+			w.finish(batch, translateError(err))
+			return
+		}
+		useSavepoints := len(batch) > 1
+		var ok, failed []*writeReq
+		lost := -1 // index of the statement whose failure ended the transaction
+		for i, r := range batch {
+			if err := w.runGuarded(ctx, r, useSavepoints); err == nil {
+				ok = append(ok, r)
+				continue
+			}
+			failed = append(failed, r)
+			if !inTx(ctx, c) {
+				lost = i
+				break
+			}
+		}
+		if lost >= 0 {
+			for _, r := range failed {
+				close(r.done)
+			}
+			batch = append(ok, batch[lost+1:]...)
+			continue
+		}
+		if err := c.exec(ctx, "COMMIT"); err != nil {
+			err = translateError(err)
+			c.exec(ctx, "ROLLBACK")
+			for _, r := range ok {
+				r.rows, r.err = nil, err
+			}
+		} else {
+			w.committed(len(ok))
+		}
+		for _, r := range batch {
+			close(r.done)
+		}
+		return
+	}
+}
+
+// runGuarded runs one request, under a savepoint when it shares the
+// transaction with others, and records its outcome in r.
+func (w *writer) runGuarded(ctx context.Context, r *writeReq, savepoint bool) error {
+	c := w.conn
+	r.rows, r.err = nil, nil
+	if err := r.ctx.Err(); err != nil {
+		r.err = translateError(err)
+		return r.err
+	}
+	if savepoint {
+		if err := c.exec(ctx, "SAVEPOINT gc"); err != nil {
+			r.err = translateError(err)
+			return r.err
+		}
+	}
+	rows, err := w.runOne(r)
+	if err == nil && savepoint {
+		err = c.exec(ctx, "RELEASE gc")
+	}
+	if err == nil {
+		r.rows = rows
+		return nil
+	}
+	r.err = translateError(err)
+	if savepoint {
+		if c.exec(ctx, "ROLLBACK TO gc") == nil {
+			c.exec(ctx, "RELEASE gc")
+		}
+	}
+	return r.err
+}
+
+func (w *writer) runOne(r *writeReq) (*bufferedRows, error) {
+	res, err := w.conn.run(r.ctx, r.query, r.args)
+	if err != nil {
+		return nil, err
+	}
+	return drain(res, columnsOf(res.cols))
+}
+
+func (w *writer) committed(stmts int) {
+	w.seq.Add(1)
+	w.stats.commits.Add(1)
+	w.stats.fsyncs.Add(1)
+	if stmts > 1 {
+		w.stats.grouped.Add(uint64(stmts))
+	}
+}
+
+func (w *writer) finish(batch []*writeReq, err error) {
+	for _, r := range batch {
+		r.rows, r.err = nil, err
+		close(r.done)
+	}
+}
+
+// inTx reports whether c still has an open transaction: SQLite refuses BEGIN
+// inside one. Some errors (interrupts, I/O errors) roll the whole
+// transaction back, and the batch must know.
+func inTx(ctx context.Context, c *conn) bool {
+	if err := c.exec(ctx, "BEGIN"); err != nil {
+		return true
+	}
+	c.exec(ctx, "ROLLBACK")
+	return false
+}
+
+type counters struct {
+	commits, fsyncs, grouped atomic.Uint64
+}
