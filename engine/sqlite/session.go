@@ -33,7 +33,7 @@ type txState struct {
 }
 
 func (s *session) Database() string { return s.db.name }
-func (s *session) InTx() bool        { return s.tx != nil }
+func (s *session) InTx() bool       { return s.tx != nil }
 
 // connFor picks the connection that must serve a statement in the current
 // transaction state, or nil when a pooled reader will do.
