@@ -22,6 +22,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	fi
 fi
 
+# --client: only what a user needs to talk to the server (psql), for
+# `make run`; the default installs everything the test suite needs.
+client_only=0
+[ "${1:-}" = "--client" ] && client_only=1
+
 missing=""
 want() { missing="$missing $1"; }
 
@@ -42,6 +47,14 @@ have_pg_server() {
 have_jdk() { have_cmd java && have_cmd javac && javac -version >/dev/null 2>&1; }
 
 { have_cmd psql && have_cmd pgbench; } || want postgresql-client
+if [ "$client_only" -eq 1 ]; then
+	if [ -z "$missing" ]; then exit 0; fi
+	echo "install-deps.sh: installing:$missing"
+	$SUDO apt-get update -qq >/dev/null 2>&1 || true
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	exit 0
+fi
 have_pg_server || want postgresql
 [ -x /usr/bin/python3 ] || want python3
 have_py psycopg2 || want python3-psycopg2

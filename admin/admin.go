@@ -1,0 +1,60 @@
+// Package admin serves a node's operator HTTP API: liveness (/health),
+// readiness (/ready), a JSON status document (/status) and Prometheus
+// metrics (/metrics). It reads node state through the small Source
+// interface, so it does not depend on how a node is built.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Status is the /status document. Field names are part of the API that
+// sqlclusterctl and scripts read.
+type Status struct {
+	NodeID      string   `json:"node_id"`
+	Mode        string   `json:"mode"`
+	Role        string   `json:"role"`
+	Version     string   `json:"version"`
+	PGAddr      string   `json:"pg_addr"`
+	Databases   []string `json:"databases"`
+	Connections int      `json:"connections"`
+	Uptime      string   `json:"uptime"`
+	Commits     uint64   `json:"commits"`
+}
+
+// Source is what the admin API needs from a node.
+type Source interface {
+	Status(ctx context.Context) Status
+	Ready() bool
+}
+
+// Handler returns the admin API. reg provides /metrics.
+func Handler(src Source, reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
+		if !src.Ready() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(src.Status(ctx))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return mux
+}

@@ -1,0 +1,311 @@
+package wire
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgproto3/v2"
+
+	"github.com/sqlcluster/sqlcluster/engine"
+	"github.com/sqlcluster/sqlcluster/pgtypes"
+)
+
+// clientConn is one client connection. Its lifecycle: negotiate TLS, read
+// the startup message, authenticate, open an engine session, then process
+// messages until Terminate or disconnect.
+//
+// A reader goroutine reads frames ahead into a channel. That is what lets a
+// running statement notice that the client went away (pgx closes the socket
+// to cancel) and be interrupted, and what lets the pipeline logic peek at
+// the next message.
+type clientConn struct {
+	srv  *Server
+	log  *slog.Logger
+	nc   net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	wbuf []byte
+
+	pid, secret uint32
+
+	// ctx ends when the client disconnects or the server kills the
+	// connection; stmtCancel interrupts the statement that runs now.
+	ctx        context.Context
+	cancelConn context.CancelFunc
+	stmtMu     sync.Mutex
+	stmtCancel context.CancelCauseFunc
+	draining   atomic.Bool
+	busy       atomic.Bool
+
+	frames  chan frame
+	readErr error // set before frames is closed
+	pending *frame
+
+	user, database string
+	sess           engine.Session
+	settings       *settings
+	codec          *pgtypes.Codec
+
+	// transaction state as PostgreSQL reports it in ReadyForQuery
+	txStatus byte // 'I', 'T', 'E'
+	implicit bool // engine transaction opened for a pipeline or multi-statement query
+
+	stmts   map[string]*prepared
+	portals map[string]*portal
+	cursors map[string]*portal
+
+	bytesIn, bytesOut *atomic.Uint64
+}
+
+func newClientConn(s *Server, nc net.Conn) *clientConn {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &clientConn{
+		srv: s, nc: nc, ctx: ctx, cancelConn: cancel,
+		log:      s.log.With("remote", nc.RemoteAddr().String()),
+		txStatus: 'I',
+		stmts:    map[string]*prepared{},
+		portals:  map[string]*portal{},
+		cursors:  map[string]*portal{},
+		codec:    pgtypes.NewCodec(),
+	}
+	c.setConn(nc)
+	return c
+}
+
+func (c *clientConn) setConn(nc net.Conn) {
+	c.nc = nc
+	m := c.srv.cfg.Metrics
+	cr := &countingConn{Conn: nc, in: &m.bytesIn, out: &m.bytesOut}
+	c.br = bufio.NewReaderSize(cr, 16<<10)
+	c.bw = bufio.NewWriterSize(cr, 32<<10)
+}
+
+func (c *clientConn) serve() {
+	m := c.srv.cfg.Metrics
+	defer c.nc.Close()
+	defer c.cancelConn()
+	if err := c.startup(); err != nil {
+		if !isDisconnect(err) {
+			c.log.Debug("connection setup failed", "err", err)
+		}
+		return
+	}
+	m.connections.Inc()
+	m.connectionsTotal.Inc()
+	defer m.connections.Dec()
+	defer c.srv.keys.Delete(c.pid)
+	defer c.closeSession()
+	c.log = c.log.With("user", c.user, "db", c.database, "pid", c.pid)
+	c.log.Debug("session started")
+	c.frames = make(chan frame, 256)
+	go c.readLoop()
+	if err := c.loop(); err != nil && !isDisconnect(err) {
+		c.log.Warn("connection ended with error", "err", err)
+	}
+}
+
+// readLoop reads frames ahead until the socket fails. A read error cancels
+// the connection context, interrupting whatever statement runs.
+func (c *clientConn) readLoop() {
+	max := c.srv.cfg.MaxMessageSize
+	for {
+		f, err := readFrame(c.br, max)
+		if err != nil {
+			c.readErr = err
+			close(c.frames)
+			var pe *protocolError
+			if !errors.As(err, &pe) {
+				c.cancelConn()
+			}
+			return
+		}
+		select {
+		case c.frames <- f:
+		case <-c.ctx.Done():
+			c.readErr = io.EOF
+			close(c.frames)
+			return
+		}
+		if f.typ == 'X' {
+			return
+		}
+	}
+}
+
+// next returns the next frame, blocking.
+func (c *clientConn) next() (frame, error) {
+	if c.pending != nil {
+		f := *c.pending
+		c.pending = nil
+		return f, nil
+	}
+	f, ok := <-c.frames
+	if !ok {
+		return frame{}, c.readErr
+	}
+	return f, nil
+}
+
+// peekType waits for the next frame and reports its type without
+// consuming it. Waiting is safe: after Execute a client must send Sync or
+// Flush before it can expect results.
+func (c *clientConn) peekType() (byte, bool) {
+	if c.pending != nil {
+		return c.pending.typ, true
+	}
+	f, ok := <-c.frames
+	if !ok {
+		return 0, false
+	}
+	c.pending = &f
+	return f.typ, true
+}
+
+// send encodes a backend message into the write buffer.
+func (c *clientConn) send(m pgproto3.BackendMessage) {
+	var err error
+	c.wbuf, err = m.Encode(c.wbuf[:0])
+	if err != nil {
+		c.log.Error("encoding backend message", "type", m, "err", err)
+		return
+	}
+	c.bw.Write(c.wbuf)
+}
+
+func (c *clientConn) flush() error {
+	return c.bw.Flush()
+}
+
+// statementContext derives the context a statement runs under; CancelRequest
+// and statement_timeout cancel it.
+func (c *clientConn) statementContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	var stop func() bool
+	if d := c.settings.statementTimeout(); d > 0 {
+		t := time.AfterFunc(d, func() { cancel(errStatementTimeout) })
+		stop = t.Stop
+	}
+	c.stmtMu.Lock()
+	c.stmtCancel = cancel
+	c.stmtMu.Unlock()
+	c.busy.Store(true)
+	return ctx, func() {
+		c.busy.Store(false)
+		if stop != nil {
+			stop()
+		}
+		c.stmtMu.Lock()
+		c.stmtCancel = nil
+		c.stmtMu.Unlock()
+		cancel(nil)
+	}
+}
+
+var (
+	errStatementTimeout = &engine.Error{Code: "57014", Message: "canceling statement due to statement timeout"}
+	errUserCancel       = &engine.Error{Code: "57014", Message: "canceling statement due to user request"}
+	errShutdown         = &engine.Error{Code: "57P01", Message: "terminating connection due to administrator command"}
+)
+
+func (c *clientConn) cancelStatement() {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	if c.stmtCancel != nil {
+		c.stmtCancel(errUserCancel)
+	}
+}
+
+// drain asks the connection to end at its next idle point.
+func (c *clientConn) drain() {
+	c.draining.Store(true)
+	if !c.busy.Load() {
+		// Idle in the read loop: closing the read side wakes it.
+		c.kill()
+	}
+}
+
+// kill ends the connection now, interrupting any statement.
+func (c *clientConn) kill() {
+	c.stmtMu.Lock()
+	if c.stmtCancel != nil {
+		c.stmtCancel(errShutdown)
+	}
+	c.stmtMu.Unlock()
+	c.cancelConn()
+	if tc, ok := c.nc.(interface{ CloseRead() error }); ok {
+		tc.CloseRead()
+	} else {
+		c.nc.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *clientConn) closeSession() {
+	for name, p := range c.cursors {
+		p.close()
+		delete(c.cursors, name)
+	}
+	for name, p := range c.portals {
+		p.close()
+		delete(c.portals, name)
+	}
+	if c.sess != nil {
+		c.sess.Close()
+		c.sess = nil
+	}
+}
+
+func isDisconnect(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, context.Canceled) || isTimeout(err) || isReset(err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isReset(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+// countingConn counts bytes for the metrics.
+type countingConn struct {
+	net.Conn
+	in, out *atomic.Uint64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.in.Add(uint64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.out.Add(uint64(n))
+	return n, err
+}
+
+// upgradeTLS wraps the socket after answering 'S' to SSLRequest.
+func (c *clientConn) upgradeTLS(cfg *tls.Config) error {
+	tc := tls.Server(c.nc, cfg)
+	tc.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		return err
+	}
+	tc.SetDeadline(time.Time{})
+	c.setConn(tc)
+	return nil
+}
+
+func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
