@@ -94,7 +94,7 @@ func (c *clientConn) serve() {
 	defer c.nc.Close()
 	defer c.cancelConn()
 	if err := c.startup(); err != nil {
-		if !isDisconnect(err) {
+		if err != errCancelRequest && !isDisconnect(err) {
 			c.log.Debug("connection setup failed", "err", err)
 		}
 		return

@@ -273,6 +273,16 @@ func withParamContext(err error, n int) error {
 	return &engine.Error{Code: er.Code, Message: fmt.Sprintf("%s (parameter $%d)", er.Message, n), Err: err}
 }
 
+// portal finds a protocol portal, or a cursor: in PostgreSQL a DECLAREd
+// cursor is a portal too, and psycopg describes it through the protocol.
+func (c *clientConn) portal(name string) (*portal, bool) {
+	if pt, ok := c.portals[name]; ok {
+		return pt, true
+	}
+	pt, ok := c.cursors[name]
+	return pt, ok
+}
+
 func (c *clientConn) describeMsg(m *pgproto3.Describe) error {
 	ctx, done := c.statementContext()
 	defer done()
@@ -292,7 +302,7 @@ func (c *clientConn) describeMsg(m *pgproto3.Describe) error {
 			c.send(rowDescription(p.cols, nil))
 		}
 	case 'P':
-		pt, ok := c.portals[m.Name]
+		pt, ok := c.portal(m.Name)
 		if !ok {
 			return &engine.Error{Code: "34000", Message: fmt.Sprintf("portal %q does not exist", m.Name)}
 		}
@@ -308,7 +318,7 @@ func (c *clientConn) describeMsg(m *pgproto3.Describe) error {
 }
 
 func (c *clientConn) execute(m *pgproto3.Execute) error {
-	pt, ok := c.portals[m.Portal]
+	pt, ok := c.portal(m.Portal)
 	if !ok {
 		return &engine.Error{Code: "34000", Message: fmt.Sprintf("portal %q does not exist", m.Portal)}
 	}

@@ -59,8 +59,18 @@ func (c *clientConn) fetch(ctx context.Context, pt *portal, max int64, sink rowS
 	if pt.rows == nil {
 		return true, 0, nil
 	}
-	vals := make([]any, len(pt.rows.Columns()))
+	ncols := len(pt.rows.Columns())
+	if pt.cols != nil {
+		ncols = len(pt.cols)
+	}
+	vals := make([]any, ncols)
 	for max <= 0 || n < max {
+		// The engine interrupts a statement's first step on cancellation;
+		// between rows the check is ours.
+		if err := ctx.Err(); err != nil {
+			pt.close()
+			return true, n, context.Cause(ctx)
+		}
 		if err := pt.rows.Next(vals); err != nil {
 			if errors.Is(err, io.EOF) {
 				affected := pt.rows.RowsAffected()

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/sqlcluster/sqlcluster/engine"
 )
+
+// errCancelRequest ends a connection that only carried a CancelRequest.
+var errCancelRequest = errors.New("cancel request handled")
 
 // startup runs the connection's negotiation phase up to the first
 // ReadyForQuery.
@@ -40,11 +44,12 @@ func (c *clientConn) startup() error {
 		case gssEncRequest:
 			c.nc.Write([]byte{'N'})
 		case cancelRequestCod:
-			if len(body) != 12 {
-				return nil
+			if len(body) == 12 {
+				c.srv.cancel(be32(body[4:8]), be32(body[8:12]))
 			}
-			c.srv.cancel(be32(body[4:8]), be32(body[8:12]))
-			return nil
+			// PostgreSQL closes the connection without answering; libpq
+			// waits for that EOF before it returns from PQcancel.
+			return errCancelRequest
 		case protocolV3:
 			var sm pgproto3.StartupMessage
 			if err := sm.Decode(body); err != nil {
