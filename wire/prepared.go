@@ -66,7 +66,7 @@ func (c *clientConn) prepare(ctx context.Context, name, sql string, paramOIDs []
 			continue
 		}
 		if hints == nil && p.engine {
-			hints = paramHints(sql, func(table, column string) (string, bool) {
+			hints = pgsql.ParamHints(sql, func(table, column string) (string, bool) {
 				return c.sess.ColumnType(ctx, table, column)
 			})
 			if hints == nil {
@@ -149,12 +149,12 @@ func (c *clientConn) describe(ctx context.Context, p *prepared) error {
 // (with a first row at hand, simple protocol only) the value's type, else
 // text.
 func (c *clientConn) resultColumns(ctx context.Context, sql string, cols []engine.Column, firstRow []any) []resultCol {
-	hints := outputHints(sql)
+	hints := pgsql.OutputHints(sql)
 	hints = alignHints(hints, len(cols))
 	out := make([]resultCol, len(cols))
 	for i, col := range cols {
 		rc := resultCol{name: col.Name, tableOID: col.TableOID, attNum: col.AttNum}
-		var h *outputHint
+		var h *pgsql.OutputHint
 		if hints != nil {
 			h = &hints[i]
 			if !h.Star && h.Name != "" {
@@ -167,7 +167,7 @@ func (c *clientConn) resultColumns(ctx context.Context, sql string, cols []engin
 		case h != nil && h.Type != "":
 			rc.typ = typeFromHint(h.Type)
 		case h != nil && h.Column != "":
-			decl, ok := c.sess.ColumnType(ctx, "", h.Column)
+			decl, ok := c.sess.ColumnType(ctx, h.Table, h.Column)
 			if ok {
 				rc.typ = aggregateType(h.Func, pgtypes.FromDecl(decl))
 			} else {
@@ -186,7 +186,7 @@ func (c *clientConn) resultColumns(ctx context.Context, sql string, cols []engin
 // alignHints matches select-list items to result columns. A `*` expands to
 // an unknown number of columns, so hints are only trusted positionally
 // when there is none, or when the stars can be sized by subtraction.
-func alignHints(h []outputHint, n int) []outputHint {
+func alignHints(h []pgsql.OutputHint, n int) []pgsql.OutputHint {
 	if h == nil {
 		return nil
 	}
@@ -205,11 +205,11 @@ func alignHints(h []outputHint, n int) []outputHint {
 	if stars > 1 || n < len(h)-1 {
 		return nil
 	}
-	out := make([]outputHint, 0, n)
+	out := make([]pgsql.OutputHint, 0, n)
 	for _, x := range h {
 		if x.Star {
 			for k := 0; k < n-(len(h)-1); k++ {
-				out = append(out, outputHint{Star: true})
+				out = append(out, pgsql.OutputHint{Star: true})
 			}
 			continue
 		}
