@@ -283,10 +283,15 @@ func (c *clientConn) copyOut(ctx context.Context, st *pgsql.Statement, opts pgco
 	}
 	c.send(&pgproto3.CopyOutResponse{OverallFormat: byte(format), ColumnFormatCodes: colFormats})
 	enc := pgcopy.NewEncoder(opts)
-	var buf []byte
-	if hdr := enc.Header(nil, names); len(hdr) > 0 {
-		c.send(&pgproto3.CopyData{Data: hdr})
+	// The header travels with the first row, as PostgreSQL sends it:
+	// psycopg parses the binary signature and the first tuple from one
+	// CopyData message.
+	buf := enc.Header(nil, names)
+	if opts.Format != pgcopy.Binary && len(buf) > 0 {
+		c.send(&pgproto3.CopyData{Data: buf})
+		buf = buf[:0]
 	}
+	pending := len(buf)
 	var vals []byte
 	fields := make([][]byte, len(p.cols))
 	pt := &portal{p: p, cols: p.cols}
@@ -311,7 +316,8 @@ func (c *clientConn) copyOut(ctx context.Context, st *pgsql.Statement, opts pgco
 				fields[i] = vals[offs[i]:offs[i+1]]
 			}
 		}
-		buf = enc.Row(buf[:0], fields)
+		buf = enc.Row(buf[:pending], fields)
+		pending = 0
 		c.send(&pgproto3.CopyData{Data: buf})
 		return nil
 	})
@@ -320,7 +326,7 @@ func (c *clientConn) copyOut(ctx context.Context, st *pgsql.Statement, opts pgco
 		// the client ends COPY mode on it.
 		return err
 	}
-	if tr := enc.Trailer(nil); len(tr) > 0 {
+	if tr := enc.Trailer(buf[:pending]); len(tr) > 0 {
 		c.send(&pgproto3.CopyData{Data: tr})
 	}
 	c.send(&pgproto3.CopyDone{})
