@@ -23,12 +23,9 @@ func (c *clientConn) loop() error {
 			c.flush()
 			return nil
 		}
-		if c.pending == nil && len(c.frames) == 0 {
-			// Nothing more queued: the client waits for us.
-			if err := c.flush(); err != nil {
-				return err
-			}
-		}
+		// Output is flushed at ReadyForQuery and Flush only: a client cannot
+		// expect anything before those, and one write per round trip is
+		// what makes small queries cheap.
 		f, err := c.next()
 		if err != nil {
 			if pe, ok := err.(*protocolError); ok {

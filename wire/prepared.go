@@ -73,7 +73,10 @@ func (c *clientConn) prepare(ctx context.Context, name, sql string, paramOIDs []
 				hints = map[int]string{}
 			}
 		}
+		// Parameters carry no typmod in PostgreSQL: a varchar(5) column
+		// compared with a longer value is a comparison, not an error.
 		p.params[i] = typeFromHint(hints[i+1])
+		p.params[i].Modifier = -1
 	}
 	return p, nil
 }
