@@ -210,13 +210,19 @@ func (s *session) standalone(ctx context.Context, query string, args []any) (eng
 	if err := w.acquire(ctx); err != nil {
 		return nil, translateError(err)
 	}
-	defer w.release()
 	w.conn.dropStmts()
 	res, err := w.conn.run(ctx, query, args)
 	if err != nil {
+		w.release()
 		return nil, translateError(err)
 	}
-	return drain(res, columnsOf(res.cols))
+	rows, err := drain(res, columnsOf(res.cols))
+	seq := w.committed(1)
+	w.release()
+	if err != nil {
+		return nil, err
+	}
+	return rows, w.sync.wait(seq)
 }
 
 // ensureSnapshot pins a reader and opens its read transaction the first
@@ -252,6 +258,9 @@ func (s *session) upgrade(ctx context.Context) error {
 		return serializationFailure()
 	}
 	w := s.db.w
+	if err := w.sync.failed(); err != nil {
+		return err
+	}
 	if err := w.acquire(ctx); err != nil {
 		return translateError(err)
 	}
@@ -315,21 +324,24 @@ func (s *session) end(ctx context.Context, verb string) error {
 		return nil
 	}
 	w := s.db.w
-	defer w.release()
 	// Finishing must not be cut short by the caller's cancellation: a
 	// half-finished COMMIT would leave the writer in an unknown state.
 	err := w.conn.exec(context.WithoutCancel(ctx), verb)
 	if err != nil {
 		w.conn.exec(context.Background(), "ROLLBACK")
+		w.release()
 		if verb == "ROLLBACK" {
 			return nil // SQLite had already rolled back (e.g. after an interrupt)
 		}
 		return translateError(err)
 	}
-	if verb == "COMMIT" {
-		w.committed(1)
+	if verb != "COMMIT" {
+		w.release()
+		return nil
 	}
-	return nil
+	seq := w.committed(1)
+	w.release()
+	return w.sync.wait(seq)
 }
 
 func (s *session) Savepoint(ctx context.Context, name string) error {

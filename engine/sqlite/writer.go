@@ -26,6 +26,7 @@ type writer struct {
 
 	maxBatch int
 	seq      *atomic.Uint64 // commit sequence of the database
+	sync     *syncer
 	stats    *counters
 }
 
@@ -40,8 +41,8 @@ type writeReq struct {
 	done  chan struct{} // closed when rows/err are final
 }
 
-func newWriter(c *conn, seq *atomic.Uint64, stats *counters, maxBatch int) *writer {
-	return &writer{conn: c, sem: make(chan struct{}, 1), seq: seq, stats: stats, maxBatch: maxBatch}
+func newWriter(c *conn, seq *atomic.Uint64, sync *syncer, stats *counters, maxBatch int) *writer {
+	return &writer{conn: c, sem: make(chan struct{}, 1), seq: seq, sync: sync, stats: stats, maxBatch: maxBatch}
 }
 
 // acquire takes exclusive ownership of the write connection.
@@ -67,8 +68,12 @@ func (w *writer) submit(ctx context.Context, query string, args []any) (*buffere
 		case <-req.done:
 			return req.rows, req.err
 		case w.sem <- struct{}{}:
-			w.commitPending()
+			// Run one batch, then let the next committer in while this one
+			// waits for its fsync.
+			batch := w.takePending()
+			seq := w.runBatch(batch)
 			w.release()
+			w.complete(batch, seq)
 		case <-ctx.Done():
 			w.mu.Lock()
 			if !req.taken {
@@ -110,14 +115,20 @@ func (w *writer) takePending() []*writeReq {
 	return batch
 }
 
-// commitPending runs batches until the queue is empty. The caller owns sem.
-func (w *writer) commitPending() {
-	for {
-		batch := w.takePending()
-		if len(batch) == 0 {
-			return
+// complete acknowledges a batch once its commit (seq, 0 if none) is
+// durable.
+func (w *writer) complete(batch []*writeReq, seq uint64) {
+	if seq > 0 {
+		if err := w.sync.wait(seq); err != nil {
+			for _, r := range batch {
+				if r.err == nil {
+					r.rows, r.err = nil, err
+				}
+			}
 		}
-		w.runBatch(batch)
+	}
+	for _, r := range batch {
+		close(r.done)
 	}
 }
 
@@ -125,13 +136,17 @@ func (w *writer) commitPending() {
 // transaction mid-batch (an interrupt, an I/O error), the statements that had
 // succeeded were never acknowledged, so they run again in a new transaction
 // without the one that failed.
-func (w *writer) runBatch(batch []*writeReq) {
+func (w *writer) runBatch(batch []*writeReq) (seq uint64) {
 	ctx := context.Background()
 	c := w.conn
+	if err := w.sync.failed(); err != nil {
+		w.fail(batch, err)
+		return 0
+	}
 	for len(batch) > 0 {
 		if err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-			w.finish(batch, translateError(err))
-			return
+			w.fail(batch, translateError(err))
+			return 0
 		}
 		useSavepoints := len(batch) > 1
 		var ok, failed []*writeReq
@@ -148,9 +163,7 @@ func (w *writer) runBatch(batch []*writeReq) {
 			}
 		}
 		if lost >= 0 {
-			for _, r := range failed {
-				close(r.done)
-			}
+			// The failed requests keep their errors; the rest run again.
 			batch = append(ok, batch[lost+1:]...)
 			continue
 		}
@@ -160,14 +173,11 @@ func (w *writer) runBatch(batch []*writeReq) {
 			for _, r := range ok {
 				r.rows, r.err = nil, err
 			}
-		} else {
-			w.committed(len(ok))
+			return 0
 		}
-		for _, r := range batch {
-			close(r.done)
-		}
-		return
+		return w.committed(len(ok))
 	}
+	return 0
 }
 
 // runGuarded runs one request, under a savepoint when it shares the
@@ -210,19 +220,21 @@ func (w *writer) runOne(r *writeReq) (*bufferedRows, error) {
 	return drain(res, columnsOf(res.cols))
 }
 
-func (w *writer) committed(stmts int) {
-	w.seq.Add(1)
+// committed records a commit of stmts statements and returns its
+// sequence number, to wait on with sync.wait.
+func (w *writer) committed(stmts int) uint64 {
+	seq := w.seq.Add(1)
+	w.sync.committed(seq)
 	w.stats.commits.Add(1)
-	w.stats.fsyncs.Add(1)
 	if stmts > 1 {
 		w.stats.grouped.Add(uint64(stmts))
 	}
+	return seq
 }
 
-func (w *writer) finish(batch []*writeReq, err error) {
+func (w *writer) fail(batch []*writeReq, err error) {
 	for _, r := range batch {
 		r.rows, r.err = nil, err
-		close(r.done)
 	}
 }
 
