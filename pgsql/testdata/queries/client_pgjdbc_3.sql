@@ -1,0 +1,2 @@
+INSERT INTO users (name, email) VALUES ($1, $2)
+RETURNING *

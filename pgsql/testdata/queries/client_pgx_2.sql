@@ -1,0 +1,1 @@
+select count(*) from t where id > $1

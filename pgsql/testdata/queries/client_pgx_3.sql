@@ -1,0 +1,1 @@
+COPY "public"."t" ( "id", "name" ) FROM STDIN BINARY;

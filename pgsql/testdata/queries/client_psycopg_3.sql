@@ -1,0 +1,1 @@
+DECLARE "my-cursor" CURSOR WITHOUT HOLD FOR SELECT * FROM generate_series(1, 10)

@@ -1,0 +1,1 @@
+FETCH FORWARD 2000 FROM "my-cursor"

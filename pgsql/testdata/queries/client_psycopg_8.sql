@@ -1,0 +1,1 @@
+ROLLBACK TO "_pg3_1"; RELEASE "_pg3_1"

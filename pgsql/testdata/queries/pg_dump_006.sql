@@ -1,0 +1,1 @@
+SET synchronize_seqscans TO off

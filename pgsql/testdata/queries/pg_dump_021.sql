@@ -1,0 +1,1 @@
+LOCK TABLE public.selinto IN ACCESS SHARE MODE

@@ -1,0 +1,1 @@
+LOCK TABLE public.pgbench_history IN ACCESS SHARE MODE

@@ -1,0 +1,1 @@
+LOCK TABLE public.pgbench_tellers IN ACCESS SHARE MODE

@@ -1,0 +1,1 @@
+LOCK TABLE public.pgbench_accounts IN ACCESS SHARE MODE

@@ -1,0 +1,1 @@
+LOCK TABLE public.pgbench_branches IN ACCESS SHARE MODE

@@ -1,0 +1,1 @@
+SELECT tableoid, oid, opcmethod, opcname, opcnamespace, opcowner FROM pg_opclass

@@ -1,0 +1,1 @@
+SELECT tableoid, oid, opfmethod, opfname, opfnamespace, opfowner FROM pg_opfamily

@@ -1,0 +1,1 @@
+SELECT tableoid, oid, collname, collnamespace, collowner, collencoding FROM pg_collation

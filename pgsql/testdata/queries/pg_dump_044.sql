@@ -1,0 +1,1 @@
+SELECT tableoid, oid, conname, connamespace, conowner FROM pg_conversion

@@ -1,0 +1,1 @@
+SELECT inhrelid, inhparent FROM pg_inherits

@@ -1,0 +1,1 @@
+SELECT DISTINCT attrelid FROM pg_attribute WHERE attacl IS NOT NULL

@@ -1,0 +1,1 @@
+SELECT objoid, classoid, objsubid, privtype, initprivs FROM pg_init_privs

@@ -1,0 +1,1 @@
+EXECUTE dumpEnumType('16475')

@@ -1,0 +1,1 @@
+EXECUTE dumpFunc('16467')

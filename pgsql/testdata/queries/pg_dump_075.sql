@@ -1,0 +1,1 @@
+EXECUTE dumpAgg('16532')

@@ -1,0 +1,1 @@
+EXECUTE dumpOpr('16538')

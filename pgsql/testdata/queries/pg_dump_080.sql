@@ -1,0 +1,1 @@
+EXECUTE getColumnACLs('6100')

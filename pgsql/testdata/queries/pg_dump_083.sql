@@ -1,0 +1,1 @@
+EXECUTE dumpTableAttach('16526')

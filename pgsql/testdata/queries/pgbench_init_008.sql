@@ -1,0 +1,1 @@
+insert into pgbench_branches(bid,bbalance) values(1,0)

@@ -1,0 +1,1 @@
+insert into pgbench_tellers(tid,bid,tbalance) values (1,1,0)

@@ -1,0 +1,1 @@
+alter table pgbench_tellers add primary key (tid)

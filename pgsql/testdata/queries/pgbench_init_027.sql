@@ -1,0 +1,1 @@
+alter table pgbench_accounts add primary key (aid)

@@ -1,0 +1,1 @@
+UPDATE pgbench_branches SET bbalance = bbalance + -487 WHERE bid = 1;
