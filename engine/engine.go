@@ -55,8 +55,9 @@ type Session interface {
 	ReleaseSavepoint(ctx context.Context, name string) error
 	RollbackToSavepoint(ctx context.Context, name string) error
 	// ColumnType returns the declared type of table.column, searching every
-	// table when table is "". It serves type inference for parameters and
-	// expressions; ok is false when there is no such column.
+	// table when table is "". Column "#k" names the k-th column (1-based)
+	// of table. It serves type inference for parameters and expressions; ok
+	// is false when there is no such column.
 	ColumnType(ctx context.Context, table, column string) (decl string, ok bool)
 	// InTx reports whether an explicit transaction is open.
 	InTx() bool

@@ -51,6 +51,8 @@ func OutputHints(stmt string) []OutputHint {
 // context. lookup returns the declared SQLite type of table.column (table ""
 // means any table the statement references); column-derived hints are that
 // declared type verbatim, the others canonical PG names ("int8", "text", …).
+// Column "#k" asks lookup for the k-th column of table (INSERT without a
+// column list).
 func ParamHints(stmt string, lookup func(table, column string) (decltype string, ok bool)) map[int]string {
 	toks, err := Lex(stmt)
 	if err != nil {
@@ -1260,22 +1262,33 @@ func (ph *hparams) insert(ns []xnode) {
 	if i+1 < len(ns) && ns[i].is("as") {
 		i += 2
 	}
-	if i >= len(ns) || !ns[i].paren() || xisQuery(ns[i].kids) {
+	if i >= len(ns) {
 		return
 	}
+	// Without a column list the values fill the table's columns in order;
+	// the lookup resolves "#k" as the k-th column (1-based).
 	var cols []string
-	for _, p := range xsplit(ns[i].kids) {
-		if len(p) == 0 || !p[0].name() {
-			return
+	positional := !ns[i].paren() || xisQuery(ns[i].kids)
+	if !positional {
+		for _, p := range xsplit(ns[i].kids) {
+			if len(p) == 0 || !p[0].name() {
+				return
+			}
+			cols = append(cols, p[0].str)
 		}
-		cols = append(cols, p[0].str)
+		i++
 	}
-	i++
 	if i+2 < len(ns) && ns[i].is("overriding") {
 		i += 3
 	}
 	at := func(k int, item []xnode) {
-		if k < len(cols) && len(item) == 1 && item[0].kind == xParam {
+		if len(item) != 1 || item[0].kind != xParam {
+			return
+		}
+		switch {
+		case positional:
+			ph.set(item[0].num, ph.column(table, "#"+strconv.Itoa(k+1)), hprioColumn)
+		case k < len(cols):
 			ph.set(item[0].num, ph.column(table, cols[k]), hprioColumn)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/sqlcluster/sqlcluster/engine"
@@ -425,7 +426,13 @@ func (s *session) ColumnType(ctx context.Context, table, column string) (string,
 		defer s.db.checkin(c)
 	}
 	q := "SELECT p.type FROM sqlite_schema m, pragma_table_info(m.name) p WHERE m.type IN ('table','view') AND p.name = ?2 COLLATE NOCASE AND (?1 = '' OR m.name = ?1 COLLATE NOCASE) ORDER BY m.name = ?1 DESC LIMIT 1"
-	res, err := c.run(ctx, q, []any{table, column})
+	args := []any{table, column}
+	if n, err := strconv.Atoi(strings.TrimPrefix(column, "#")); err == nil && strings.HasPrefix(column, "#") && table != "" {
+		// "#k": the k-th column, for INSERT without a column list.
+		q = "SELECT type FROM pragma_table_info(?1) WHERE cid = ?2"
+		args = []any{table, int64(n - 1)}
+	}
+	res, err := c.run(ctx, q, args)
 	if err != nil {
 		return "", false
 	}
