@@ -957,7 +957,16 @@ func htypeOf(e *hexpr, scope *hscope, depth int) htype {
 	case hConcat:
 		return htype{typ: "text"}
 	case hArith:
-		return harith(e.op, arg(0), arg(1))
+		// An untyped parameter takes the other operand's type, as
+		// PostgreSQL resolves "col + $1".
+		l, r := arg(0), arg(1)
+		switch {
+		case len(e.args) == 2 && e.args[1].kind == hParam:
+			r = l
+		case len(e.args) == 2 && e.args[0].kind == hParam:
+			l = r
+		}
+		return harith(e.op, l, r)
 	case hCase:
 		return hcommon(e.args, scope, depth)
 	case hSub:

@@ -24,3 +24,11 @@ func TestParamHintsInsertPositional(t *testing.T) {
 		t.Errorf("INSERT … SELECT: %v", got)
 	}
 }
+
+// "col + $1" follows the column's type, as PostgreSQL resolves it.
+func TestOutputHintsArithmeticWithParam(t *testing.T) {
+	h := OutputHints("select v + $1, $2 * v from ap_t")
+	if len(h) != 2 || h[0].Column != "v" || h[1].Column != "v" {
+		t.Fatalf("got %+v", h)
+	}
+}
