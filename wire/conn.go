@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,17 @@ func (c *clientConn) setConn(nc net.Conn) {
 func (c *clientConn) serve() {
 	m := c.srv.cfg.Metrics
 	defer c.nc.Close()
+	defer func() {
+		// A bug must cost one connection, not the server and every other
+		// client's transaction. It is still a bug: log it loudly.
+		if r := recover(); r != nil {
+			m.panics.Inc()
+			c.log.Error("panic serving connection", "panic", r, "stack", string(debug.Stack()))
+			if c.srv.cfg.OnPanic != nil {
+				c.srv.cfg.OnPanic(r)
+			}
+		}
+	}()
 	defer c.cancelConn()
 	if err := c.startup(); err != nil {
 		if err != errCancelRequest && !isDisconnect(err) {

@@ -76,8 +76,14 @@ func readFrame(r *bufio.Reader, max int) (frame, error) {
 // decodeFrontend turns a frame into a pgproto3 message. Authentication
 // responses ('p') are decoded by the auth code, which knows which kind to
 // expect.
-func decodeFrontend(f frame) (pgproto3.FrontendMessage, error) {
-	var m pgproto3.FrontendMessage
+func decodeFrontend(f frame) (m pgproto3.FrontendMessage, err error) {
+	// pgproto3's decoders trust length fields inside the body; a malformed
+	// message must be a protocol error, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &protocolError{"08P01", fmt.Sprintf("malformed message of type %q", f.typ)}
+		}
+	}()
 	switch f.typ {
 	case 'Q':
 		m = &pgproto3.Query{}

@@ -16,6 +16,7 @@ type Metrics struct {
 	statements       *prometheus.CounterVec
 	errors           *prometheus.CounterVec
 	latency          prometheus.Histogram
+	panics           prometheus.Counter
 	bytesIn          atomic.Uint64
 	bytesOut         atomic.Uint64
 }
@@ -33,12 +34,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "sqlcluster_statements_total", Help: "Statements executed, by command."}, []string{"command"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sqlcluster_errors_total", Help: "Errors returned to clients, by SQLSTATE."}, []string{"sqlstate"}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sqlcluster_connection_panics_total", Help: "Connections ended by a recovered panic (always a bug)."}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "sqlcluster_statement_duration_seconds", Help: "Statement execution latency.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2.5, 14)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connections, m.connectionsTotal, m.authFailures, m.statements, m.errors, m.latency,
+		reg.MustRegister(m.connections, m.connectionsTotal, m.authFailures, m.statements, m.errors, m.latency, m.panics,
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sqlcluster_bytes_received_total", Help: "Bytes received from clients."},
 				func() float64 { return float64(m.bytesIn.Load()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sqlcluster_bytes_sent_total", Help: "Bytes sent to clients."},

@@ -33,6 +33,9 @@ type Config struct {
 	NodeID  string
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// OnPanic, if set, is called after a connection's panic was recovered
+	// and logged (tests use it to fail).
+	OnPanic func(any)
 }
 
 // Server accepts PostgreSQL connections and serves them from an Engine.
