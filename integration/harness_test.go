@@ -500,14 +500,14 @@ type process struct {
 	log  *os.File
 }
 
-func startProcess(path string, args []string, logPath string, cred *syscall.Credential, sig syscall.Signal) (*process, error) {
+func startProcess(path string, args []string, logPath string, cred *syscall.Credential, sig syscall.Signal, env ...string) (*process, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open server log: %w", err)
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = scrubbedEnv()
+	cmd.Env = append(scrubbedEnv(), env...)
 	// Own process group so the whole tree can be killed; parent-death signal
 	// so a test binary killed by `go test -timeout` does not leak servers.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}

@@ -9,14 +9,13 @@ import (
 // verbatim into the ErrorResponse 'C' field, so these must be the exact
 // five-character codes PostgreSQL uses for the same conditions.
 const (
-	CodeSyntaxError               = "42601" // syntax_error
-	CodeFeatureNotSupported       = "0A000" // feature_not_supported
-	CodeInsufficientPrivilege     = "42501" // insufficient_privilege
-	CodeUndefinedParameter        = "42P02" // undefined_parameter
-	CodeCharacterNotInRepertoire  = "22021" // character_not_in_repertoire
-	CodeInvalidEscapeSequence     = "22025" // invalid_escape_sequence
-	CodeInvalidParameterValue     = "22023" // invalid_parameter_value
-	CodeInvalidTextRepresentation = "22P02"
+	CodeSyntaxError              = "42601" // syntax_error
+	CodeFeatureNotSupported      = "0A000" // feature_not_supported
+	CodeInsufficientPrivilege    = "42501" // insufficient_privilege
+	CodeUndefinedParameter       = "42P02" // undefined_parameter
+	CodeCharacterNotInRepertoire = "22021" // character_not_in_repertoire
+	CodeInvalidEscapeSequence    = "22025" // invalid_escape_sequence
+	CodeInvalidParameterValue    = "22023" // invalid_parameter_value
 )
 
 // Error is a SQL error with a PostgreSQL SQLSTATE; wire turns it into an
@@ -34,6 +33,18 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s (SQLSTATE %s) at position %d", e.Message, e.Code, e.Position)
 	}
 	return fmt.Sprintf("%s (SQLSTATE %s)", e.Message, e.Code)
+}
+
+// ShiftError makes the Position of err, an *Error about a statement that
+// starts at byte offset off of query, relative to query instead. Other
+// errors, and errors without a position, are returned unchanged.
+func ShiftError(err error, query string, off int) error {
+	if e, ok := err.(*Error); ok && e.Position > 0 {
+		shifted := *e
+		shifted.Position += charPos(query, off) - 1
+		return &shifted
+	}
+	return err
 }
 
 // errAt builds an *Error positioned at byte offset off of src. A negative

@@ -131,13 +131,17 @@ func TestNoQuadraticBlowup(t *testing.T) {
 				Parse(s)
 			}
 			Parse(in)
-			if d := time.Since(start); d < best {
+			d := time.Since(start)
+			if d < best {
 				best = d
+			}
+			if d > time.Second {
+				break // hopeless: do not wait for four more
 			}
 		}
 		return best
 	}
-	const n = 2000
+	const n = 500
 	for name, gen := range cases {
 		// Retry: one slow sample on a busy machine must not fail the test,
 		// while a quadratic path fails every attempt.
@@ -147,7 +151,7 @@ func TestNoQuadraticBlowup(t *testing.T) {
 			if small < 50*time.Microsecond {
 				small = 50 * time.Microsecond // below timer noise
 			}
-			if ratio = float64(big) / float64(small); ratio <= 100 {
+			if ratio = float64(big) / float64(small); ratio <= 100 || big > time.Second {
 				break
 			}
 		}

@@ -223,16 +223,13 @@ func (l *lexer) next() (Token, error) {
 	}
 }
 
+// skipLineComment consumes "--" up to, not including, the end of the line;
+// like scan.l, a CR ends the line as well as an LF.
 func (l *lexer) skipLineComment() {
-	if i := strings.IndexByte(l.src[l.pos:], '\n'); i >= 0 {
+	if i := strings.IndexAny(l.src[l.pos:], "\r\n"); i >= 0 {
 		l.pos += i
 	} else {
 		l.pos = len(l.src)
-	}
-	// A CR before the LF belongs to the line ending, not the comment, so a
-	// following TokSpace holds "\r\n" intact.
-	if l.pos > 0 && l.pos < len(l.src) && l.src[l.pos-1] == '\r' {
-		l.pos--
 	}
 }
 
@@ -426,21 +423,31 @@ func (l *lexer) unterminated(start int, mode quoteMode) error {
 // newline (with optional -- comments) followed by a quote, returning the
 // quote's offset. This is scan.l's {quotecontinue}.
 func (l *lexer) continuation() (int, bool) {
+	isNewline := func(c byte) bool { return c == '\n' || c == '\r' }
+	// skipComment returns the offset of the newline ending a -- comment
+	// at i, or -1 if the input ends first.
+	skipComment := func(i int) int {
+		j := strings.IndexAny(l.src[i:], "\r\n")
+		if j < 0 {
+			return -1
+		}
+		return i + j
+	}
 	i := l.pos
 	// horiz_whitespace*: spaces, tabs, form feeds and -- comments.
 	for i < len(l.src) {
 		c := l.src[i]
-		if c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\v' {
+		if c == ' ' || c == '\t' || c == '\f' || c == '\v' {
 			i++
 		} else if c == '-' && i+1 < len(l.src) && l.src[i+1] == '-' {
-			for i < len(l.src) && l.src[i] != '\n' {
-				i++
+			if i = skipComment(i); i < 0 {
+				return 0, false
 			}
 		} else {
 			break
 		}
 	}
-	if i >= len(l.src) || l.src[i] != '\n' {
+	if i >= len(l.src) || !isNewline(l.src[i]) {
 		return 0, false
 	}
 	// special_whitespace*: any spaces, or -- comments ending in a newline.
@@ -449,11 +456,9 @@ func (l *lexer) continuation() (int, bool) {
 		if isSpace(c) {
 			i++
 		} else if c == '-' && i+1 < len(l.src) && l.src[i+1] == '-' {
-			j := strings.IndexByte(l.src[i:], '\n')
-			if j < 0 {
+			if i = skipComment(i); i < 0 {
 				return 0, false
 			}
-			i += j + 1
 		} else {
 			break
 		}
@@ -741,7 +746,7 @@ func (l *lexer) skipSpaceAndComments(i int) int {
 		case isSpace(l.src[i]):
 			i++
 		case strings.HasPrefix(l.src[i:], "--"):
-			j := strings.IndexByte(l.src[i:], '\n')
+			j := strings.IndexAny(l.src[i:], "\r\n")
 			if j < 0 {
 				return len(l.src)
 			}

@@ -40,6 +40,7 @@ func TestLexTokens(t *testing.T) {
 		{`'a\nb'`, []tk{{TokString, `'a\nb'`, `a\nb`}}}, // standard_conforming_strings
 		{"'a'\n'b'", []tk{{TokString, "'a'\n'b'", "ab"}}},
 		{"'a' -- c\n  -- d\n 'b'", []tk{{TokString, "'a' -- c\n  -- d\n 'b'", "ab"}}},
+		{"'a'\r'b' -- x\r'c'", []tk{{TokString, "'a'\r'b' -- x\r'c'", "abc"}}},
 		{"'a' 'b'", []tk{{TokString, "'a'", "a"}, {TokString, "'b'", "b"}}},
 		{"'a'/*c*/\n'b'", []tk{{TokString, "'a'", "a"}, {TokString, "'b'", "b"}}},
 		{`E'\x41\101\u0041\U0001F600\t\'\\\q'`, []tk{{TokString, `E'\x41\101\u0041\U0001F600\t\'\\\q'`, "AAA😀\t'\\q"}}},

@@ -776,7 +776,7 @@ func (p *parser) statement(s *Statement) error {
 				return syntaxError(p.src, p.peekN(1))
 			}
 		}
-		if p.peekN(1).Kind == TokEOF && t.Str != "vacuum" && t.Str != "analyze" && t.Str != "analyse" {
+		if p.peekN(1).Kind == TokEOF && t.Str != "vacuum" && t.Str != "analyze" && t.Str != "analyse" && t.Str != "cluster" {
 			return syntaxError(p.src, p.peekN(1))
 		}
 		return nil
@@ -1094,7 +1094,15 @@ object:
 		}
 		p.acceptKw("only")
 	case d.Verb == "DROP":
-		return p.dropNames(d)
+		save := p.i
+		err := p.dropNames(d)
+		if err != nil && !strictDrop[d.Object] {
+			// DROP OPERATOR +(int, int), DROP OPERATOR CLASS c USING m, ...:
+			// classification is all a server needs for these.
+			p.i, d.Names, d.Table = save, nil, nil
+			return nil
+		}
+		return err
 	}
 
 	n, err := p.qualifiedName()
@@ -1173,6 +1181,13 @@ func (p *parser) createAs(s *Statement) {
 			return
 		}
 	}
+}
+
+// strictDrop are the objects whose DROP syntax is fully checked.
+var strictDrop = map[string]bool{
+	"TABLE": true, "INDEX": true, "VIEW": true, "MATERIALIZED VIEW": true, "SEQUENCE": true,
+	"SCHEMA": true, "TRIGGER": true, "TYPE": true, "DOMAIN": true, "EXTENSION": true,
+	"FUNCTION": true, "PROCEDURE": true, "ROLE": true, "FOREIGN TABLE": true,
 }
 
 // dropNames parses DROP's name list and trailing options.
@@ -1637,14 +1652,18 @@ func (p *parser) setValue() (string, error) {
 			}
 		}
 		p.next()
-		v := t.Str
-		if n, err := strconv.ParseInt(v, 10, 32); err == nil {
-			v = strconv.FormatInt(n, 10)
+		// Integers that fit int32 are PG Iconsts, printed with "%d";
+		// anything else is an FCONST kept as written.
+		if n, err := strconv.ParseInt(t.Str, 10, 32); err == nil {
+			if neg {
+				n = -n
+			}
+			return strconv.FormatInt(n, 10), nil
 		}
 		if neg {
-			v = "-" + v
+			return "-" + t.Str, nil
 		}
-		return v, nil
+		return t.Str, nil
 	}
 	return "", p.errHere()
 }
@@ -1806,12 +1825,7 @@ func (p *parser) subStatement(allowed map[string]bool, kinds ...Kind) (*Statemen
 	text := p.src[start.Pos:]
 	inner, err := Parse(text)
 	if err != nil {
-		if e, ok := err.(*Error); ok && e.Position > 0 {
-			shifted := *e
-			shifted.Position += charPos(p.src, start.Pos) - 1
-			return nil, &shifted
-		}
-		return nil, err
+		return nil, ShiftError(err, p.src, start.Pos)
 	}
 	for _, k := range kinds {
 		if inner.Kind == k {
@@ -2135,11 +2149,17 @@ func (p *parser) explain(s *Statement) error {
 				return p.errorf(nt, CodeSyntaxError, "unrecognized EXPLAIN option \"%s\"", name)
 			}
 			b, isBool := parseBool(opt.Value)
+			if opt.Value == "" {
+				b, isBool = true, true
+			}
+			if name != "format" && !isBool {
+				return &Error{Code: CodeSyntaxError, Message: name + " requires a Boolean value"}
+			}
 			switch name {
 			case "analyze":
-				ex.Analyze = !isBool || b
+				ex.Analyze = b
 			case "verbose":
-				ex.Verbose = !isBool || b
+				ex.Verbose = b
 			case "format":
 				ex.Format = strings.ToLower(opt.Value)
 				switch ex.Format {
@@ -2246,10 +2266,12 @@ func (p *parser) copy(s *Statement) error {
 		if err := p.skipGroup(); err != nil {
 			return err
 		}
-		text := strings.TrimSpace(p.src[p.toks[open].Pos+1 : p.toks[p.i-1].Pos])
+		raw := p.src[p.toks[open].Pos+1 : p.toks[p.i-1].Pos]
+		text := strings.TrimSpace(raw)
 		inner, err := Parse(text)
 		if err != nil {
-			return err
+			lead := len(raw) - len(strings.TrimLeft(raw, " \t\n\r\f\v"))
+			return ShiftError(err, p.src, p.toks[open].Pos+1+lead)
 		}
 		switch inner.Kind {
 		case KindSelect, KindValues:

@@ -109,6 +109,7 @@ func TestParseClassify(t *testing.T) {
 		{"VACUUM", KindVacuum, "VACUUM", false, false},
 		{"ANALYSE t", KindAnalyze, "ANALYZE", false, false},
 		{"CHECKPOINT", KindCheckpoint, "CHECKPOINT", false, false},
+		{"CLUSTER", KindOther, "CLUSTER", false, false},
 		{"COMMENT ON TABLE t IS 'x'", KindComment, "COMMENT", false, false},
 		{"GRANT ALL ON t TO PUBLIC", KindGrant, "GRANT", false, false},
 		{"REVOKE admin FROM bob", KindRevoke, "REVOKE ROLE", false, false},
@@ -200,6 +201,8 @@ func TestParseSet(t *testing.T) {
 		{"SET application_name = MiXed", KindSet, "SET", SetStmt{Name: "application_name", Value: "mixed", Args: []string{"mixed"}}},
 		{"SET extra_float_digits = 007", KindSet, "SET", SetStmt{Name: "extra_float_digits", Value: "7", Args: []string{"7"}}},
 		{"SET x.y = -1.5e3", KindSet, "SET", SetStmt{Name: "x.y", Value: "-1.5e3", Args: []string{"-1.5e3"}}},
+		{"SET x.y = -0", KindSet, "SET", SetStmt{Name: "x.y", Value: "0", Args: []string{"0"}}},
+		{"SET x.y = -2147483648", KindSet, "SET", SetStmt{Name: "x.y", Value: "-2147483648", Args: []string{"-2147483648"}}},
 		{"SET x.y = +7", KindSet, "SET", SetStmt{Name: "x.y", Value: "7", Args: []string{"7"}}},
 		{"SET x.y = ON", KindSet, "SET", SetStmt{Name: "x.y", Value: "on", Args: []string{"on"}}},
 		{"SET x.y = 'it''s'", KindSet, "SET", SetStmt{Name: "x.y", Value: "it's", Args: []string{"it's"}}},
@@ -473,6 +476,8 @@ func TestParseDDL(t *testing.T) {
 		{"DROP VIEW v", KindDropView, "DROP VIEW", DDL{Verb: "DROP", Object: "VIEW", Names: []ObjectName{{Name: "v"}}}},
 		{"DROP FUNCTION f(int, text), g()", KindOther, "DROP FUNCTION",
 			DDL{Verb: "DROP", Object: "FUNCTION", Names: []ObjectName{{Name: "f"}, {Name: "g"}}}},
+		{"DROP OPERATOR CLASS c USING btree", KindOther, "DROP OPERATOR CLASS", DDL{Verb: "DROP", Object: "OPERATOR CLASS"}},
+		{"DROP OPERATOR === (int, int)", KindOther, "DROP OPERATOR", DDL{Verb: "DROP", Object: "OPERATOR"}},
 		{"DROP SEQUENCE s", KindDropSequence, "DROP SEQUENCE", DDL{Verb: "DROP", Object: "SEQUENCE", Names: []ObjectName{{Name: "s"}}}},
 		{"ALTER TABLE IF EXISTS ONLY t RENAME TO u", KindAlterTable, "ALTER TABLE",
 			DDL{Verb: "ALTER", Object: "TABLE", Names: []ObjectName{{Name: "t"}}, IfExists: true}},
@@ -557,6 +562,10 @@ func TestParseErrors(t *testing.T) {
 		{"DROP DATABASE db WITH (FOO)", "42601", `syntax error at or near "FOO"`, 24},
 		{"NOTIFY ch, 1", "42601", `syntax error at or near "1"`, 12},
 		{"CHECKPOINT now", "42601", `syntax error at or near "now"`, 12},
+		{"EXPLAIN (ANALYZE maybe) SELECT 1", "42601", "analyze requires a Boolean value", 0},
+		{"EXPLAIN SELECT 'x", "42601", "unterminated quoted string", 16},
+		{"COPY ( SELECT 'x) TO STDOUT", "42601", "unterminated quoted string", 15},
+		{"DROP TABLE a b", "42601", `syntax error at or near "b"`, 14},
 		{"VALUES", "42601", "", 0}, // classification only: SQLite reports the details
 	}
 	for _, tt := range tests {

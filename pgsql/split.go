@@ -17,19 +17,29 @@ package pgsql
 // A lexical error (unterminated string, etc.) is returned as *Error with
 // its position relative to sql.
 func Split(sql string) ([]string, error) {
+	stmts, _, err := SplitOffsets(sql)
+	return stmts, err
+}
+
+// SplitOffsets is Split that also returns the byte offset in sql at which
+// each statement starts. PostgreSQL positions errors relative to the whole
+// query string; ShiftError(err, sql, offsets[i]) converts an error about
+// statement i accordingly.
+func SplitOffsets(sql string) (stmts []string, offsets []int, err error) {
 	toks, err := Lex(sql)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	spans := splitTokens(sql, toks)
 	if len(spans) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	out := make([]string, len(spans))
+	stmts = make([]string, len(spans))
+	offsets = make([]int, len(spans))
 	for i, sp := range spans {
-		out[i] = sql[sp.start:sp.end]
+		stmts[i], offsets[i] = sql[sp.start:sp.end], sp.start
 	}
-	return out, nil
+	return stmts, offsets, nil
 }
 
 // span is a statement's byte range in the query, whitespace-trimmed.

@@ -65,3 +65,24 @@ func TestSplitErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitOffsetsAndShiftError(t *testing.T) {
+	q := "SELECT 'é';\n  SELEC 2; SELECT 3"
+	stmts, offs, err := SplitOffsets(q)
+	if err != nil || len(stmts) != 3 {
+		t.Fatalf("SplitOffsets = %q %v %v", stmts, offs, err)
+	}
+	for i, s := range stmts {
+		if q[offs[i]:offs[i]+len(s)] != s {
+			t.Errorf("offset %d of %q wrong: %d", i, s, offs[i])
+		}
+	}
+	_, err = Parse(stmts[1])
+	var e *Error
+	if !errors.As(ShiftError(err, q, offs[1]), &e) || e.Position != 15 {
+		t.Fatalf("shifted error = %+v, want position 15 (characters, not bytes)", e)
+	}
+	if err2 := ShiftError(errors.New("x"), q, 3); err2.Error() != "x" {
+		t.Errorf("non-*Error changed: %v", err2)
+	}
+}

@@ -252,7 +252,11 @@ func xcatalogWord(s string) bool {
 		"has_table_privilege", "has_database_privilege", "has_schema_privilege",
 		"has_column_privilege", "has_function_privilege", "to_regclass", "to_regtype",
 		"to_regproc", "to_regnamespace", "regclass", "regtype", "regproc", "regprocedure",
-		"regnamespace", "regrole":
+		"regnamespace", "regrole",
+		// Session-dependent functions read the settings the engine hands
+		// to the catalog on refresh; connections are pooled across
+		// sessions, so the refresh must happen for this session.
+		"current_setting", "set_config", "current_schemas", "version":
 		return true
 	}
 	return false

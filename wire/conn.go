@@ -59,6 +59,7 @@ type clientConn struct {
 	// transaction state as PostgreSQL reports it in ReadyForQuery
 	txStatus byte // 'I', 'T', 'E'
 	implicit bool // engine transaction opened for a pipeline or multi-statement query
+	ready    bool // the last message sent was ReadyForQuery
 
 	stmts   map[string]*prepared
 	portals map[string]*portal
@@ -73,6 +74,7 @@ func newClientConn(s *Server, nc net.Conn) *clientConn {
 		srv: s, nc: nc, ctx: ctx, cancelConn: cancel,
 		log:      s.log.With("remote", nc.RemoteAddr().String()),
 		txStatus: 'I',
+		ready:    true,
 		stmts:    map[string]*prepared{},
 		portals:  map[string]*portal{},
 		cursors:  map[string]*portal{},

@@ -183,6 +183,7 @@ func (c *clientConn) readyForQuery() {
 	c.reportChanges()
 	status := c.txStatus
 	c.send(&pgproto3.ReadyForQuery{TxStatus: status})
+	c.ready = true
 	if err := c.flush(); err != nil {
 		c.cancelConn()
 	}

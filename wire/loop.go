@@ -18,7 +18,10 @@ func (c *clientConn) loop() error {
 	// failure.
 	skipToSync := false
 	for {
-		if c.draining.Load() && c.txStatus == 'I' {
+		// A draining server ends a connection only at a ready point: after
+		// ReadyForQuery with no transaction open, so a pipeline is never
+		// cut between its Execute and its Sync.
+		if c.draining.Load() && c.txStatus == 'I' && c.ready {
 			c.send(errorResponseFatal(errShutdown))
 			c.flush()
 			return nil
@@ -37,6 +40,7 @@ func (c *clientConn) loop() error {
 		if f.typ == 'X' {
 			return nil
 		}
+		c.ready = false
 		if skipToSync && f.typ != 'S' {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"time"
 
 	"modernc.org/sqlite"
 
@@ -165,7 +166,21 @@ type runResult struct {
 	affected int64
 }
 
+// begin opens a transaction with verb (BEGIN, BEGIN IMMEDIATE) and fixes
+// what now() returns in it, as PostgreSQL's transaction_timestamp.
+func (c *conn) begin(ctx context.Context, verb string, start time.Time) error {
+	if err := c.exec(ctx, verb); err != nil {
+		return err
+	}
+	if err := c.cat.SetTransactionTime(ctx, start); err != nil {
+		c.exec(context.Background(), "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
 func (c *conn) close() error {
+	c.cat.Close(context.Background())
 	for q, cs := range c.stmts {
 		cs.stmt.Close()
 		delete(c.stmts, q)

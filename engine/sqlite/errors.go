@@ -9,6 +9,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/sqlcluster/sqlcluster/catalog"
 	"github.com/sqlcluster/sqlcluster/engine"
 )
 
@@ -41,6 +42,11 @@ func translateError(err error) error {
 		return &engine.Error{Code: "XX000", Message: err.Error(), Err: err}
 	}
 	msg := se.Error()
+	// The PostgreSQL functions report their own SQLSTATE inside SQLite's
+	// error text.
+	if code, m, ok := catalog.ErrorCode(msg); ok {
+		return &engine.Error{Code: code, Message: m, Err: err}
+	}
 	if m := messageRE.FindStringSubmatch(msg); m != nil {
 		msg = m[1]
 	}

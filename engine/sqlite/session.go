@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sqlcluster/sqlcluster/engine"
 )
@@ -27,6 +28,7 @@ type session struct {
 
 type txState struct {
 	opt        engine.TxOptions
+	start      time.Time // transaction_timestamp(): what now() returns
 	writer     bool
 	reader     *conn // pinned reader of a snapshot transaction
 	snapSeq    uint64
@@ -90,7 +92,8 @@ func (s *session) Describe(ctx context.Context, query string, opt engine.StmtOpt
 // attNum finds the 1-based position of column in table, as pg_attribute
 // reports it.
 func attNum(ctx context.Context, c *conn, table, column string) int16 {
-	res, err := c.run(ctx, "SELECT cid FROM pragma_table_info(?1) WHERE name = ?2", []any{table, column})
+	// table_xinfo counts generated columns too, as pg_attribute does.
+	res, err := c.run(ctx, "SELECT cid FROM pragma_table_xinfo(?1) WHERE name = ?2", []any{table, column})
 	if err != nil {
 		return 0
 	}
@@ -237,7 +240,7 @@ func (s *session) ensureSnapshot(ctx context.Context, opt engine.StmtOptions) er
 		return err
 	}
 	s.tx.snapSeq = s.db.seq.Load()
-	if err := c.exec(ctx, "BEGIN"); err != nil {
+	if err := c.begin(ctx, "BEGIN", s.tx.start); err != nil {
 		s.db.checkin(c)
 		return translateError(err)
 	}
@@ -269,7 +272,7 @@ func (s *session) upgrade(ctx context.Context) error {
 		w.release()
 		return serializationFailure()
 	}
-	if err := w.conn.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := w.conn.begin(ctx, "BEGIN IMMEDIATE", tx.start); err != nil {
 		w.release()
 		return translateError(err)
 	}
@@ -302,7 +305,7 @@ func (s *session) Begin(ctx context.Context, opt engine.TxOptions) error {
 	if s.tx != nil {
 		return engine.Errorf("25001", "there is already a transaction in progress")
 	}
-	s.tx = &txState{opt: opt}
+	s.tx = &txState{opt: opt, start: time.Now()}
 	return nil
 }
 

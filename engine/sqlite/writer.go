@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // writer owns a database's only read-write connection. SQLite allows one
@@ -144,7 +145,7 @@ func (w *writer) runBatch(batch []*writeReq) (seq uint64) {
 		return 0
 	}
 	for len(batch) > 0 {
-		if err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		if err := c.begin(ctx, "BEGIN IMMEDIATE", time.Now()); err != nil {
 			w.fail(batch, translateError(err))
 			return 0
 		}

@@ -1,0 +1,1 @@
+SELECT 'add1'::pg_catalog.regproc::pg_catalog.oid
