@@ -43,7 +43,10 @@ type clientConn struct {
 	ctx        context.Context
 	cancelConn context.CancelFunc
 	stmtMu     sync.Mutex
+	stmtCtx    context.Context
 	stmtCancel context.CancelCauseFunc
+	stmtGen    uint64
+	stmtActive bool
 	draining   atomic.Bool
 	busy       atomic.Bool
 
@@ -199,28 +202,43 @@ func (c *clientConn) flush() error {
 	return c.bw.Flush()
 }
 
-// statementContext derives the context a statement runs under; CancelRequest
-// and statement_timeout cancel it.
+// statementContext returns the context a statement runs under;
+// CancelRequest, statement_timeout and shutdown cancel it. The context is
+// reused across statements until one is cancelled: creating one per
+// statement is measurable on small queries.
 func (c *clientConn) statementContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(c.ctx)
-	var stop func() bool
-	if d := c.settings.statementTimeout(); d > 0 {
-		t := time.AfterFunc(d, func() { cancel(errStatementTimeout) })
-		stop = t.Stop
-	}
 	c.stmtMu.Lock()
-	c.stmtCancel = cancel
+	if c.stmtCtx == nil || c.stmtCtx.Err() != nil {
+		c.stmtCtx, c.stmtCancel = context.WithCancelCause(c.ctx)
+	}
+	ctx := c.stmtCtx
+	c.stmtGen++
+	gen := c.stmtGen
+	c.stmtActive = true
 	c.stmtMu.Unlock()
+	var timer *time.Timer
+	if d := c.settings.statementTimeout(); d > 0 {
+		timer = time.AfterFunc(d, func() { c.cancelIf(gen, errStatementTimeout) })
+	}
 	c.busy.Store(true)
 	return ctx, func() {
 		c.busy.Store(false)
-		if stop != nil {
-			stop()
+		if timer != nil {
+			timer.Stop()
 		}
 		c.stmtMu.Lock()
-		c.stmtCancel = nil
+		c.stmtActive = false
 		c.stmtMu.Unlock()
-		cancel(nil)
+	}
+}
+
+// cancelIf cancels the running statement with cause, if it is still the
+// statement numbered gen (0: whichever runs).
+func (c *clientConn) cancelIf(gen uint64, cause error) {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	if c.stmtActive && (gen == 0 || gen == c.stmtGen) {
+		c.stmtCancel(cause)
 	}
 }
 
@@ -230,12 +248,10 @@ var (
 	errShutdown         = &engine.Error{Code: "57P01", Message: "terminating connection due to administrator command"}
 )
 
+// cancelStatement serves a CancelRequest; like PostgreSQL it does nothing
+// when no statement runs.
 func (c *clientConn) cancelStatement() {
-	c.stmtMu.Lock()
-	defer c.stmtMu.Unlock()
-	if c.stmtCancel != nil {
-		c.stmtCancel(errUserCancel)
-	}
+	c.cancelIf(0, errUserCancel)
 }
 
 // drain asks the connection to end at its next idle point.
@@ -249,11 +265,7 @@ func (c *clientConn) drain() {
 
 // kill ends the connection now, interrupting any statement.
 func (c *clientConn) kill() {
-	c.stmtMu.Lock()
-	if c.stmtCancel != nil {
-		c.stmtCancel(errShutdown)
-	}
-	c.stmtMu.Unlock()
+	c.cancelIf(0, errShutdown)
 	c.cancelConn()
 	if tc, ok := c.nc.(interface{ CloseRead() error }); ok {
 		tc.CloseRead()
