@@ -17,14 +17,14 @@ var corpusFailures = map[string]string{
 }
 
 // TestPsqlCorpusExecutes runs every query psql 15's backslash commands send
-// (testdata/psql15, captured from a real server) through the translator
+// (pgsql/testdata/psql15, captured from a real server and shared with the translator tests) through the translator
 // against the emulated catalog: each must execute without error, i.e. every
 // table, column and function it names exists.
 func TestPsqlCorpusExecutes(t *testing.T) {
 	tc := openTestConn(t, newTestDriver(t), "")
 	tc.execScript(userSchemaSQL)
 	tc.refresh()
-	files, _ := filepath.Glob(filepath.Join("testdata", "psql15", "*.sql"))
+	files, _ := filepath.Glob(filepath.Join("..", "pgsql", "testdata", "psql15", "*.sql"))
 	if len(files) < 50 {
 		t.Fatalf("only %d corpus files", len(files))
 	}

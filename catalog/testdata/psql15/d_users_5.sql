@@ -1,4 +1,0 @@
-SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true)
-	FROM pg_catalog.pg_constraint r
-	WHERE r.conrelid = '16390' AND r.contype = 'c'
-	ORDER BY 1;

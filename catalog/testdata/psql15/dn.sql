@@ -1,5 +1,0 @@
-SELECT n.nspname AS "Name",
-	  pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner"
-	FROM pg_catalog.pg_namespace n
-	WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-	ORDER BY 1;

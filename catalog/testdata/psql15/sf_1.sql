@@ -1,1 +1,0 @@
-SELECT 'add1'::pg_catalog.regproc::pg_catalog.oid
