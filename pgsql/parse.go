@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -64,6 +65,7 @@ const (
 	KindRevoke
 	KindCall
 	KindDo
+	KindPragma // SQLite PRAGMA (diagnostics); ReadOnly unless it assigns
 )
 
 var kindNames = [...]string{
@@ -83,7 +85,7 @@ var kindNames = [...]string{
 	KindVacuum: "Vacuum", KindAnalyze: "Analyze", KindCheckpoint: "Checkpoint",
 	KindListen: "Listen", KindUnlisten: "Unlisten", KindNotify: "Notify", KindExplain: "Explain",
 	KindLock: "Lock", KindComment: "Comment", KindGrant: "Grant", KindRevoke: "Revoke",
-	KindCall: "Call", KindDo: "Do",
+	KindCall: "Call", KindDo: "Do", KindPragma: "Pragma",
 }
 
 func (k Kind) String() string {
@@ -755,6 +757,8 @@ func (p *parser) statement(s *Statement) error {
 	if k, ok := simpleKinds[t.Str]; ok {
 		s.Kind, s.Tag = k.kind, k.tag
 		switch t.Str {
+		case "pragma":
+			return p.pragma(s)
 		case "grant", "revoke":
 			if !p.hasTopLevelKw("on") {
 				s.Tag += " ROLE"
@@ -805,6 +809,7 @@ var simpleKinds = map[string]struct {
 	"security": {KindOther, "SECURITY LABEL"},
 	"import":   {KindOther, "IMPORT FOREIGN SCHEMA"},
 	"reassign": {KindOther, "REASSIGN OWNED"},
+	"pragma":   {KindPragma, "PRAGMA"},
 }
 
 // hasTopLevelKw reports whether keyword w occurs outside parentheses
@@ -2727,4 +2732,40 @@ func QuoteIdent(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// readOnlyPragmas are the SQLite pragmas a client may run: they report on
+// the database and change nothing. Assignments and the others would change
+// storage settings (journal mode, synchronous, foreign keys) shared by
+// every session, so they are refused.
+var readOnlyPragmas = map[string]bool{
+	"integrity_check": true, "quick_check": true, "foreign_key_check": true,
+	"table_info": true, "table_xinfo": true, "table_list": true, "index_list": true,
+	"index_info": true, "index_xinfo": true, "foreign_key_list": true,
+	"database_list": true, "collation_list": true, "function_list": true,
+	"pragma_list": true, "compile_options": true, "page_count": true, "page_size": true,
+	"freelist_count": true, "schema_version": true, "user_version": true,
+	"data_version": true, "journal_mode": true, "encoding": true, "application_id": true,
+}
+
+// pragma parses PRAGMA [schema.]name [(arg)]; only the read-only pragmas
+// above are accepted, and never with "= value".
+func (p *parser) pragma(s *Statement) error {
+	var name string
+	for _, t := range p.toks[p.i+1:] {
+		if t.Kind == TokIdent || t.Kind == TokQuotedIdent {
+			name = strings.ToLower(t.Str)
+		}
+		if t.Kind == TokOp && t.Text == "=" {
+			return &Error{Code: CodeInsufficientPrivilege, Message: "PRAGMA assignments are not allowed: they would change storage settings shared by every session"}
+		}
+		if t.Kind == TokPunct && (t.Text == "(" || t.Text == ";") {
+			break
+		}
+	}
+	if !readOnlyPragmas[name] {
+		return &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("PRAGMA %s is not allowed; read-only diagnostics such as integrity_check and table_info are", name)}
+	}
+	s.ReadOnly = true
+	return nil
 }

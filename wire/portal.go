@@ -137,7 +137,7 @@ func commandTag(st *pgsql.Statement, n int64) string {
 		return "INSERT 0 " + count
 	case pgsql.KindUpdate, pgsql.KindDelete, pgsql.KindMerge:
 		return st.Tag + " " + count
-	case pgsql.KindSelect, pgsql.KindValues:
+	case pgsql.KindSelect, pgsql.KindValues, pgsql.KindPragma:
 		return "SELECT " + count
 	case pgsql.KindFetch, pgsql.KindMove, pgsql.KindCopy:
 		return st.Tag + " " + count
