@@ -143,7 +143,9 @@ func TestNoQuadraticBlowup(t *testing.T) {
 	}
 	const n = 500
 	for name, gen := range cases {
-		// Retry: one slow sample on a busy machine must not fail the test,
+		// 16x the input is 16x the time when linear and 256x when
+		// quadratic; the bound sits between, leaving room for a busy CI
+		// machine. Retry: one slow sample must not fail the test,
 		// while a quadratic path fails every attempt.
 		var ratio float64
 		for attempt := 0; attempt < 3; attempt++ {
@@ -151,11 +153,11 @@ func TestNoQuadraticBlowup(t *testing.T) {
 			if small < 50*time.Microsecond {
 				small = 50 * time.Microsecond // below timer noise
 			}
-			if ratio = float64(big) / float64(small); ratio <= 100 || big > time.Second {
+			if ratio = float64(big) / float64(small); ratio <= 180 || big > time.Second {
 				break
 			}
 		}
-		if ratio > 100 {
+		if ratio > 180 {
 			t.Errorf("%s: time grows x%.0f for 16x the input: superlinear", name, ratio)
 		}
 	}
