@@ -58,6 +58,7 @@ type clientConn struct {
 	sess           engine.Session
 	settings       *settings
 	codec          *pgtypes.Codec
+	codecTZ        string // the TimeZone codec renders in
 
 	// transaction state as PostgreSQL reports it in ReadyForQuery
 	txStatus byte // 'I', 'T', 'E'

@@ -173,9 +173,6 @@ func (c *clientConn) closePortals(committed bool) {
 func (c *clientConn) reportChanges() {
 	for _, key := range c.settings.drainChanged() {
 		c.send(&pgproto3.ParameterStatus{Name: c.settings.canonicalName(key), Value: c.settings.get(key)})
-		if key == "timezone" {
-			c.codec.SetTimeZone(c.settings.get(key))
-		}
 	}
 }
 
@@ -186,5 +183,15 @@ func (c *clientConn) readyForQuery() {
 	c.ready = true
 	if err := c.flush(); err != nil {
 		c.cancelConn()
+	}
+}
+
+// syncTimeZone keeps the value codec on the session's TimeZone, which SET,
+// RESET, ROLLBACK and DISCARD may all change.
+func (c *clientConn) syncTimeZone() {
+	if tz := c.settings.get("timezone"); tz != c.codecTZ {
+		if c.codec.SetTimeZone(tz) == nil {
+			c.codecTZ = tz
+		}
 	}
 }

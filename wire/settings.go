@@ -99,6 +99,7 @@ type settings struct {
 	saved   map[string]string // values at BEGIN, restored by ROLLBACK
 	local   map[string]string // values before SET LOCAL, restored at end
 	changed []string          // reported settings changed since last drain
+	sent    map[string]string // reported settings as last sent to the client
 }
 
 func newSettings(serverVersion, user string) *settings {
@@ -250,10 +251,27 @@ func (s *settings) endTx(commit bool) {
 	s.values["transaction_read_only"] = s.values["default_transaction_read_only"]
 }
 
+// drainChanged returns the reported settings whose value differs from what
+// the client was last told, as PostgreSQL does before ReadyForQuery: a SET
+// undone by ROLLBACK in the same round trip sends nothing.
 func (s *settings) drainChanged() []string {
-	c := s.changed
+	if s.sent == nil {
+		s.sent = map[string]string{}
+		for _, k := range reportedSettings {
+			s.sent[k] = s.values[k]
+		}
+		s.changed = nil
+		return nil
+	}
+	var out []string
+	for _, k := range s.changed {
+		if v := s.values[k]; v != s.sent[k] {
+			s.sent[k] = v
+			out = append(out, k)
+		}
+	}
 	s.changed = nil
-	return c
+	return out
 }
 
 func (s *settings) statementTimeout() time.Duration {

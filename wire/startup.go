@@ -104,6 +104,7 @@ func (c *clientConn) beginSession(params map[string]string) error {
 	if err := c.codec.SetTimeZone(c.settings.get("timezone")); err != nil {
 		return c.fatal(err)
 	}
+	c.codecTZ = c.settings.get("timezone")
 	sess, err := c.srv.cfg.Engine.Open(c.ctx, c.database, engine.SessionInfo{User: c.user, Settings: c.settings.lookup})
 	if err != nil {
 		return c.fatal(err)
@@ -113,6 +114,7 @@ func (c *clientConn) beginSession(params map[string]string) error {
 	for _, name := range reportedSettings {
 		c.send(&pgproto3.ParameterStatus{Name: c.settings.canonicalName(name), Value: c.settings.get(name)})
 	}
+	c.settings.drainChanged() // records what was just sent
 	c.pid, c.secret = c.srv.allocKey(c)
 	c.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
 	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})

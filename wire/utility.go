@@ -15,6 +15,7 @@ import (
 // utility runs the statements that the protocol layer implements itself:
 // transaction control, settings, cursors, COPY and database management.
 func (c *clientConn) utility(ctx context.Context, pt *portal, simple bool) error {
+	defer c.syncTimeZone()
 	st := pt.p.stmt
 	tag := st.Tag
 	switch st.Kind {
@@ -220,10 +221,9 @@ func (c *clientConn) set(st *pgsql.Statement) error {
 	if name == "timezone" {
 		// Validate before accepting, so a bad zone is an error now rather
 		// than garbage output later.
-		if err := c.codec.SetTimeZone(s.Value); err != nil {
+		if err := pgtypes.NewCodec().SetTimeZone(s.Value); err != nil {
 			return err
 		}
-		defer c.codec.SetTimeZone(c.settings.get("timezone"))
 	}
 	if name == "transaction_isolation" || name == "transaction_read_only" {
 		if c.txStatus == 'I' && !c.implicit {
