@@ -67,6 +67,9 @@ func (db *database) checkin(c *conn) { db.readers <- c }
 // close checkpoints the WAL into the database file and closes every
 // connection. Callers make sure no session uses db any more.
 func (db *database) close() error {
+	if db.w != nil {
+		db.w.close()
+	}
 	var first error
 	if len(db.all) > 0 {
 		if err := db.all[0].exec(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {

@@ -12,12 +12,14 @@ import (
 // surfacing SQLITE_BUSY) every write goes through here.
 //
 // Explicit transactions take the writer exclusively (acquire/release).
-// Autocommit writes are submitted as requests and executed in batches: the
-// first submitter to get the lock becomes the committer, runs every pending
-// request inside one transaction, each under its own savepoint so that one
-// statement's failure rolls back only that statement, commits once (one
-// fsync for the whole batch), and only then completes the requests. A
-// request is acknowledged only after the commit that contains it is durable.
+// Autocommit writes are queued for the committer goroutine, which takes the
+// lock, runs every queued request inside one transaction, each under its
+// own savepoint so that one statement's failure rolls back only that
+// statement, commits once, releases the lock and hands the batch to the
+// completer goroutine. The completer waits until the commit is durable
+// (syncer) and only then completes the requests: a request is acknowledged
+// only after the commit that contains it is on disk, while the committer
+// already runs the next batch.
 type writer struct {
 	conn *conn
 	sem  chan struct{} // holds one token while someone owns conn
@@ -29,6 +31,18 @@ type writer struct {
 	seq      *atomic.Uint64 // commit sequence of the database
 	sync     *syncer
 	stats    *counters
+
+	kick        chan struct{}   // a request is pending (buffered, 1)
+	completions chan completion // committed batches awaiting durability
+	stop        chan struct{}
+	loops       sync.WaitGroup
+}
+
+// completion is a batch whose commit (seq, 0 if none) must become durable
+// before its requests are acknowledged.
+type completion struct {
+	batch []*writeReq
+	seq   uint64
 }
 
 // writeReq is one autocommit write statement waiting for a commit.
@@ -43,7 +57,55 @@ type writeReq struct {
 }
 
 func newWriter(c *conn, seq *atomic.Uint64, sync *syncer, stats *counters, maxBatch int) *writer {
-	return &writer{conn: c, sem: make(chan struct{}, 1), seq: seq, sync: sync, stats: stats, maxBatch: maxBatch}
+	w := &writer{conn: c, sem: make(chan struct{}, 1), seq: seq, sync: sync, stats: stats, maxBatch: maxBatch,
+		kick: make(chan struct{}, 1), completions: make(chan completion, 64), stop: make(chan struct{})}
+	w.loops.Add(2)
+	go w.commitLoop()
+	go w.completeLoop()
+	return w
+}
+
+// close stops the committer and completer once they are idle. Sessions are
+// closed first, so no request is pending.
+func (w *writer) close() {
+	close(w.stop)
+	w.loops.Wait()
+}
+
+// commitLoop runs batches of queued autocommit writes.
+func (w *writer) commitLoop() {
+	defer w.loops.Done()
+	defer close(w.completions)
+	for {
+		select {
+		case <-w.kick:
+		case <-w.stop:
+			return
+		}
+		for {
+			select {
+			case w.sem <- struct{}{}:
+			case <-w.stop:
+				return
+			}
+			batch := w.takePending()
+			if len(batch) == 0 {
+				w.release()
+				break
+			}
+			seq := w.runBatch(batch)
+			w.release()
+			w.completions <- completion{batch, seq}
+		}
+	}
+}
+
+// completeLoop acknowledges batches in commit order once durable.
+func (w *writer) completeLoop() {
+	defer w.loops.Done()
+	for c := range w.completions {
+		w.complete(c.batch, c.seq)
+	}
 }
 
 // acquire takes exclusive ownership of the write connection.
@@ -64,30 +126,25 @@ func (w *writer) submit(ctx context.Context, query string, args []any) (*buffere
 	w.mu.Lock()
 	w.pending = append(w.pending, req)
 	w.mu.Unlock()
-	for {
-		select {
-		case <-req.done:
-			return req.rows, req.err
-		case w.sem <- struct{}{}:
-			// Run one batch, then let the next committer in while this one
-			// waits for its fsync.
-			batch := w.takePending()
-			seq := w.runBatch(batch)
-			w.release()
-			w.complete(batch, seq)
-		case <-ctx.Done():
-			w.mu.Lock()
-			if !req.taken {
-				w.removeLocked(req)
-				w.mu.Unlock()
-				return nil, ctx.Err()
-			}
+	select {
+	case w.kick <- struct{}{}:
+	default: // the committer is already due to look
+	}
+	select {
+	case <-req.done:
+		return req.rows, req.err
+	case <-ctx.Done():
+		w.mu.Lock()
+		if !req.taken {
+			w.removeLocked(req)
 			w.mu.Unlock()
-			// Claimed by a committer: its outcome is decided by that commit,
-			// and the statement itself sees ctx and stops early.
-			<-req.done
-			return req.rows, req.err
+			return nil, ctx.Err()
 		}
+		w.mu.Unlock()
+		// Claimed by the committer: its outcome is decided by that commit,
+		// and the statement itself sees ctx and stops early.
+		<-req.done
+		return req.rows, req.err
 	}
 }
 
