@@ -51,6 +51,18 @@ func (s *session) pinned() *conn {
 	}
 }
 
+// conn returns the connection for a short statement-free task (describe,
+// schema lookups): the pinned one, or a pooled reader returned by done.
+func (s *session) conn(ctx context.Context) (c *conn, done func(), err error) {
+	if c := s.pinned(); c != nil {
+		return c, func() {}, nil
+	}
+	if c, err = s.db.checkout(ctx); err != nil {
+		return nil, nil, err
+	}
+	return c, func() { s.db.checkin(c) }, nil
+}
+
 func (s *session) refreshCatalog(ctx context.Context, c *conn) error {
 	return c.cat.Refresh(ctx, s.eng.catalogInfo(s))
 }
@@ -59,14 +71,11 @@ func (s *session) Describe(ctx context.Context, query string, opt engine.StmtOpt
 	if err := s.ensureSnapshot(ctx, opt); err != nil {
 		return nil, err
 	}
-	c := s.pinned()
-	if c == nil {
-		var err error
-		if c, err = s.db.checkout(ctx); err != nil {
-			return nil, err
-		}
-		defer s.db.checkin(c)
+	c, done, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	if opt.UsesCatalog {
 		if err := s.refreshCatalog(ctx, c); err != nil {
 			return nil, translateError(err)
@@ -420,14 +429,11 @@ func drainRows(r engine.Rows) (*bufferedRows, error) {
 }
 
 func (s *session) ColumnType(ctx context.Context, table, column string) (string, bool) {
-	c := s.pinned()
-	if c == nil {
-		var err error
-		if c, err = s.db.checkout(ctx); err != nil {
-			return "", false
-		}
-		defer s.db.checkin(c)
+	c, done, err := s.conn(ctx)
+	if err != nil {
+		return "", false
 	}
+	defer done()
 	q := "SELECT p.type FROM sqlite_schema m, pragma_table_info(m.name) p WHERE m.type IN ('table','view') AND p.name = ?2 COLLATE NOCASE AND (?1 = '' OR m.name = ?1 COLLATE NOCASE) ORDER BY m.name = ?1 DESC LIMIT 1"
 	args := []any{table, column}
 	if n, err := strconv.Atoi(strings.TrimPrefix(column, "#")); err == nil && strings.HasPrefix(column, "#") && table != "" {
