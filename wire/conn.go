@@ -50,8 +50,9 @@ type clientConn struct {
 	draining   atomic.Bool
 	busy       atomic.Bool
 
-	frames  chan frame
-	readErr error // set before frames is closed
+	frames  chan []frame // batches of frames read ahead
+	queue   []frame      // frames received but not yet processed
+	readErr error        // set before frames is closed
 	pending *frame
 
 	user, database string
@@ -124,7 +125,7 @@ func (c *clientConn) serve() {
 	defer c.closeSession()
 	c.log = c.log.With("user", c.user, "db", c.database, "pid", c.pid)
 	c.log.Debug("session started")
-	c.frames = make(chan frame, 256)
+	c.frames = make(chan []frame, 64)
 	go c.readLoop()
 	if err := c.loop(); err != nil && !isDisconnect(err) {
 		c.log.Warn("connection ended with error", "err", err)
@@ -132,31 +133,65 @@ func (c *clientConn) serve() {
 }
 
 // readLoop reads frames ahead until the socket fails. A read error cancels
-// the connection context, interrupting whatever statement runs.
+// the connection context, interrupting whatever statement runs. Frames that
+// arrived together (a pipeline: Bind, Execute, Sync) are handed over as one
+// batch, so a query costs one goroutine hand-off rather than one per
+// message.
 func (c *clientConn) readLoop() {
 	max := c.srv.cfg.MaxMessageSize
+	defer close(c.frames)
 	for {
-		f, err := readFrame(c.br, max)
+		batch, err := c.readBatch(max)
+		if len(batch) > 0 {
+			select {
+			case c.frames <- batch:
+			case <-c.ctx.Done():
+				c.readErr = io.EOF
+				return
+			}
+		}
 		if err != nil {
 			c.readErr = err
-			close(c.frames)
 			var pe *protocolError
 			if !errors.As(err, &pe) {
 				c.cancelConn()
 			}
 			return
 		}
-		select {
-		case c.frames <- f:
-		case <-c.ctx.Done():
+		if batch[len(batch)-1].typ == 'X' {
 			c.readErr = io.EOF
-			close(c.frames)
-			return
-		}
-		if f.typ == 'X' {
 			return
 		}
 	}
+}
+
+// readBatch blocks for one frame, then takes every further frame that is
+// already complete in the read buffer. A frame read before an error is
+// still returned with it.
+func (c *clientConn) readBatch(max int) ([]frame, error) {
+	f, err := readFrame(c.br, max)
+	if err != nil {
+		return nil, err
+	}
+	batch := []frame{f}
+	for f.typ != 'X' && c.frameBuffered() {
+		if f, err = readFrame(c.br, max); err != nil {
+			return batch, err
+		}
+		batch = append(batch, f)
+	}
+	return batch, nil
+}
+
+// frameBuffered reports whether a whole frame waits in the read buffer, so
+// reading it cannot block.
+func (c *clientConn) frameBuffered() bool {
+	n := c.br.Buffered()
+	if n < 5 {
+		return false
+	}
+	hdr, _ := c.br.Peek(5)
+	return n >= 1+int(be32(hdr[1:]))
 }
 
 // next returns the next frame, blocking.
@@ -166,10 +201,15 @@ func (c *clientConn) next() (frame, error) {
 		c.pending = nil
 		return f, nil
 	}
-	f, ok := <-c.frames
-	if !ok {
-		return frame{}, c.readErr
+	if len(c.queue) == 0 {
+		batch, ok := <-c.frames
+		if !ok {
+			return frame{}, c.readErr
+		}
+		c.queue = batch
 	}
+	f := c.queue[0]
+	c.queue = c.queue[1:]
 	return f, nil
 }
 
@@ -177,15 +217,14 @@ func (c *clientConn) next() (frame, error) {
 // consuming it. Waiting is safe: after Execute a client must send Sync or
 // Flush before it can expect results.
 func (c *clientConn) peekType() (byte, bool) {
-	if c.pending != nil {
-		return c.pending.typ, true
+	if c.pending == nil {
+		f, err := c.next()
+		if err != nil {
+			return 0, false
+		}
+		c.pending = &f
 	}
-	f, ok := <-c.frames
-	if !ok {
-		return 0, false
-	}
-	c.pending = &f
-	return f.typ, true
+	return c.pending.typ, true
 }
 
 // send encodes a backend message into the write buffer.
