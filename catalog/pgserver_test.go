@@ -42,16 +42,23 @@ func startPostgres(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	if os.Getuid() == 0 {
-		u, err := user.Lookup("pgtest")
-		if err != nil {
-			t.Skip("running as root and no pgtest user to run PostgreSQL as")
+		// Debian's postgresql package (scripts/install-deps.sh) creates
+		// the postgres user, so a fresh CI machine has one.
+		var u *user.User
+		for _, name := range []string{"pgtest", "postgres"} {
+			if u, err = user.Lookup(name); err == nil {
+				break
+			}
+		}
+		if u == nil {
+			t.Skip("running as root and no pgtest or postgres user to run PostgreSQL as")
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
 			t.Fatal(err)
 		}
-		runAs = []string{"runuser", "-u", "pgtest", "--"}
+		runAs = []string{"runuser", "-u", u.Username, "--"}
 	}
 	run := func(args ...string) error {
 		full := append(append([]string{}, runAs...), args...)
