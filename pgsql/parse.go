@@ -1678,23 +1678,28 @@ func (p *parser) reset(s *Statement) error {
 	s.Kind, s.Tag, s.ReadOnly = KindReset, "RESET", true
 	st := &SetStmt{Default: true}
 	s.Set = st
-	switch {
-	case p.acceptKw("all"):
-		st.All = true
-	case p.acceptKw("time", "zone"):
-		st.Name = "timezone"
-	case p.acceptKw("transaction", "isolation", "level"):
-		st.Name = "transaction_isolation"
-	case p.acceptKw("session", "authorization"):
-		st.Name = "session_authorization"
-	default:
-		name, err := p.varName()
-		if err != nil {
-			return err
-		}
-		st.Name = name
+	var err error
+	if st.Name, st.All, err = p.paramNameOrAll(); err != nil {
+		return err
 	}
 	return p.expectEOF()
+}
+
+// paramNameOrAll reads the parameter of RESET and SHOW: ALL, a dotted
+// name, or one of the SQL spellings that stand for a parameter.
+func (p *parser) paramNameOrAll() (name string, all bool, err error) {
+	switch {
+	case p.acceptKw("all"):
+		return "", true, nil
+	case p.acceptKw("time", "zone"):
+		return "timezone", false, nil
+	case p.acceptKw("transaction", "isolation", "level"):
+		return "transaction_isolation", false, nil
+	case p.acceptKw("session", "authorization"):
+		return "session_authorization", false, nil
+	}
+	name, err = p.varName()
+	return name, false, err
 }
 
 func (p *parser) show(s *Statement) error {
@@ -1702,21 +1707,9 @@ func (p *parser) show(s *Statement) error {
 	s.Kind, s.Tag, s.ReadOnly = KindShow, "SHOW", true
 	sh := &ShowStmt{}
 	s.Show = sh
-	switch {
-	case p.acceptKw("all"):
-		sh.All = true
-	case p.acceptKw("time", "zone"):
-		sh.Name = "timezone"
-	case p.acceptKw("transaction", "isolation", "level"):
-		sh.Name = "transaction_isolation"
-	case p.acceptKw("session", "authorization"):
-		sh.Name = "session_authorization"
-	default:
-		name, err := p.varName()
-		if err != nil {
-			return err
-		}
-		sh.Name = name
+	var err error
+	if sh.Name, sh.All, err = p.paramNameOrAll(); err != nil {
+		return err
 	}
 	return p.expectEOF()
 }
