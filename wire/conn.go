@@ -202,7 +202,10 @@ func (c *clientConn) next() (frame, error) {
 		return f, nil
 	}
 	if len(c.queue) == 0 {
-		batch, ok := <-c.frames
+		batch, ok, err := c.receive()
+		if err != nil {
+			return frame{}, err
+		}
 		if !ok {
 			return frame{}, c.readErr
 		}
@@ -211,6 +214,34 @@ func (c *clientConn) next() (frame, error) {
 	f := c.queue[0]
 	c.queue = c.queue[1:]
 	return f, nil
+}
+
+// errIdleInTransaction ends a session that sat in an open transaction
+// longer than idle_in_transaction_session_timeout. With a single writer per
+// database, an idle transaction that has written blocks every other writer,
+// so operators need this bound.
+var errIdleInTransaction = &engine.Error{Code: "25P03", Message: "terminating connection due to idle-in-transaction timeout"}
+
+// receive waits for the next batch of frames, bounded by
+// idle_in_transaction_session_timeout while a transaction is open and the
+// client owes us the next message.
+func (c *clientConn) receive() ([]frame, bool, error) {
+	var d time.Duration
+	if c.ready && c.txStatus != 'I' && c.settings != nil {
+		d, _ = parseDuration(c.settings.get("idle_in_transaction_session_timeout"))
+	}
+	if d <= 0 {
+		batch, ok := <-c.frames
+		return batch, ok, nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case batch, ok := <-c.frames:
+		return batch, ok, nil
+	case <-t.C:
+		return nil, false, errIdleInTransaction
+	}
 }
 
 // peekType waits for the next frame and reports its type without

@@ -35,6 +35,11 @@ func (c *clientConn) loop() error {
 				c.send(errorResponseFatal(pe))
 				c.flush()
 			}
+			if err == errIdleInTransaction {
+				c.send(errorResponseFatal(err))
+				c.flush()
+				return nil
+			}
 			return err
 		}
 		if f.typ == 'X' {

@@ -84,3 +84,42 @@ func TestTimeZoneRendering(t *testing.T) {
 		t.Fatalf("after rollback of SET: %q", got)
 	}
 }
+
+// idle_in_transaction_session_timeout ends a session idling in an open
+// transaction (FATAL 25P03), rolls it back, and frees the write lock.
+func TestIdleInTransactionTimeout(t *testing.T) {
+	addr := startServer(t, wire.Config{})
+	ctx := context.Background()
+	a, b := connect(t, addr), connect(t, addr)
+	if _, err := a.Exec(ctx, "create table t (id int primary key)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Exec(ctx, "set idle_in_transaction_session_timeout = '300ms'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Exec(ctx, "begin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Exec(ctx, "insert into t values (1)"); err != nil {
+		t.Fatal(err)
+	}
+	// b's write waits for a's write lock until the timeout ends a.
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := b.Exec(wctx, "insert into t values (2)"); err != nil {
+		t.Fatalf("writer behind an idle transaction: %v", err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Fatalf("second writer did not wait for the idle transaction (%v)", d)
+	}
+	_, err := a.Exec(ctx, "commit")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "25P03" {
+		t.Fatalf("idle session's next statement: %v", err)
+	}
+	var n int
+	if err := b.QueryRow(ctx, "select count(*) from t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows: %d %v (the idle transaction must be rolled back)", n, err)
+	}
+}
