@@ -293,6 +293,10 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not exit after SIGTERM")
 	}
+	if d.proc.err != nil {
+		b, _ := os.ReadFile(d.logPath)
+		t.Fatalf("shutdown ended with %v (a failed final checkpoint exits non-zero):\n%s", d.proc.err, b)
+	}
 	if _, err := net.DialTimeout("tcp", d.pg, time.Second); err == nil {
 		t.Fatal("pg port still open after shutdown")
 	}

@@ -179,12 +179,21 @@ func (c *conn) begin(ctx context.Context, verb string, start time.Time) error {
 	return nil
 }
 
-func (c *conn) close() error {
-	c.cat.Close(context.Background())
+// finalize closes every prepared statement the connection holds, its own
+// and the catalog's, leaving the connection itself open.
+func (c *conn) finalize() {
+	if c.cat != nil {
+		c.cat.Close(context.Background())
+		c.cat = nil
+	}
 	for q, cs := range c.stmts {
 		cs.stmt.Close()
 		delete(c.stmts, q)
 	}
+}
+
+func (c *conn) close() error {
+	c.finalize()
 	return c.raw.Close()
 }
 

@@ -71,15 +71,24 @@ func (db *database) close() error {
 		db.w.close()
 	}
 	var first error
-	if len(db.all) > 0 {
-		if err := db.all[0].exec(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			first = fmt.Errorf("checkpointing %s: %w", db.name, err)
-		}
-	}
-	for i := len(db.all) - 1; i >= 0; i-- {
-		if err := db.all[i].close(); err != nil && first == nil {
+	keep := func(err error) {
+		if err != nil && first == nil {
 			first = err
 		}
+	}
+	// Readers first, then the writer's own prepared statements: a
+	// statement left mid-result holds a read transaction, and SQLite
+	// refuses to checkpoint under it (SQLITE_LOCKED).
+	for i := len(db.all) - 1; i >= 1; i-- {
+		keep(db.all[i].close())
+	}
+	if len(db.all) > 0 {
+		wc := db.all[0]
+		wc.finalize()
+		if err := wc.exec(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			keep(fmt.Errorf("checkpointing %s: %w", db.name, err))
+		}
+		keep(wc.raw.Close())
 	}
 	db.all = nil
 	db.sync.close()

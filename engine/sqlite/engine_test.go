@@ -295,3 +295,30 @@ func TestInterrupt(t *testing.T) {
 		t.Fatalf("interrupt took %v", time.Since(start))
 	}
 }
+
+// Close checkpoints cleanly after writes, catalog reads and a read left
+// half-consumed (SQLite refuses to checkpoint under a pending statement).
+func TestCloseCheckpoints(t *testing.T) {
+	e, err := Open(context.Background(), Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := e.Open(context.Background(), DefaultDatabase, engine.SessionInfo{User: "u"})
+	exec(t, s, "CREATE TABLE t (id INTEGER PRIMARY KEY)")
+	exec(t, s, "INSERT INTO t VALUES (1), (2), (3)")
+	rows, err := s.Query(context.Background(), "SELECT count(*) FROM pg_catalog.pg_class", nil, engine.StmtOptions{ReadOnly: true, UsesCatalog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	open, err := s.Query(context.Background(), "SELECT id FROM t", nil, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open.Next(make([]any, 1))
+	open.Close()
+	s.Close()
+	if err := e.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
