@@ -1,11 +1,28 @@
 package catalog
 
 import (
+	"github.com/sqlcluster/sqlcluster/pgtypes"
+
 	"strconv"
 	"strings"
 )
 
 // typeRow is one pg_type row of a built-in type, as PostgreSQL 15 has it.
+// builtinTypes are pg_catalog's types as package pgtypes defines them, in
+// OID order: one table for RowDescription and pg_type.
+var builtinTypes = func() []typeRow {
+	rows := pgtypes.Rows()
+	out := make([]typeRow, len(rows))
+	for i, r := range rows {
+		out[i] = typeRow{oid: r.OID, name: r.Name, length: r.Len, byVal: r.ByVal, typtype: r.Type,
+			category: r.Category, preferred: r.Preferred, delim: r.Delim, elem: r.Elem, array: r.Array,
+			input: r.Input, output: r.Output, receive: r.Receive, send: r.Send, modin: r.ModIn,
+			modout: r.ModOut, align: r.Align, storage: r.Storage, collation: r.Collation,
+			subscripting: r.Subscript}
+	}
+	return out
+}()
+
 type typeRow struct {
 	oid          uint32
 	name         string

@@ -105,6 +105,22 @@ type typeInfo struct {
 	delim    byte   // typdelim
 }
 
+// builtinTypes is the lookup form of pgTypeRows.
+var builtinTypes = func() []typeInfo {
+	out := make([]typeInfo, len(pgTypeRows))
+	for i, r := range pgTypeRows {
+		out[i] = typeInfo{oid: r.OID, name: r.Name, len: r.Len, array: r.Array, elem: r.Elem,
+			category: r.Category, typtype: r.Type, display: r.Display, delim: r.Delim}
+	}
+	return out
+}()
+
+// Rows returns the pg_type rows of the built-in types, in OID order, for
+// the emulated catalog. The slice is a copy.
+func Rows() []Row {
+	return append([]Row(nil), pgTypeRows[:]...)
+}
+
 // Package-level lookup tables, built once from builtinTypes and never written
 // afterwards.
 var (
