@@ -1927,17 +1927,24 @@ func (p *parser) close(s *Statement) error {
 	s.Kind, s.Tag, s.ReadOnly = KindClose, "CLOSE CURSOR", true
 	c := &CloseStmt{}
 	s.Close = c
-	if p.acceptKw("all") {
-		c.All = true
+	var err error
+	c.Cursor, c.All, err = p.nameOrAll()
+	if c.All {
 		s.Tag = "CLOSE CURSOR ALL"
-		return p.expectEOF()
 	}
-	name, err := p.colID()
-	if err != nil {
-		return err
+	return err
+}
+
+// nameOrAll reads the operand of CLOSE and DEALLOCATE, ALL or a name, and
+// then the end of the statement.
+func (p *parser) nameOrAll() (name string, all bool, err error) {
+	if p.acceptKw("all") {
+		return "", true, p.expectEOF()
 	}
-	c.Cursor = name
-	return p.expectEOF()
+	if name, err = p.colID(); err != nil {
+		return "", false, err
+	}
+	return name, false, p.expectEOF()
 }
 
 // ---------------------------------------------------------------------
@@ -1996,17 +2003,12 @@ func (p *parser) deallocate(s *Statement) error {
 	d := &DeallocateStmt{}
 	s.Deallocate = d
 	p.acceptKw("prepare")
-	if p.acceptKw("all") {
-		d.All = true
+	var err error
+	d.Name, d.All, err = p.nameOrAll()
+	if d.All {
 		s.Tag = "DEALLOCATE ALL"
-		return p.expectEOF()
 	}
-	name, err := p.colID()
-	if err != nil {
-		return err
-	}
-	d.Name = name
-	return p.expectEOF()
+	return err
 }
 
 func (p *parser) discard(s *Statement) error {
