@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/sqlcluster/sqlcluster/pgsql"
+
 	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
@@ -330,12 +332,12 @@ func (c *call) regOut(v driver.Value, typ string) (driver.Value, error) {
 		}
 	case "regnamespace":
 		if n, ok := namespaceNames[oid]; ok {
-			return quoteIdent(n), nil
+			return pgsql.QuoteIdent(n), nil
 		}
 	case "regrole":
 		switch oid {
 		case roleUser:
-			return quoteIdent(c.r.snap(c.fc).User), nil
+			return pgsql.QuoteIdent(c.r.snap(c.fc).User), nil
 		case roleDatabaseOwner:
 			return "pg_database_owner", nil
 		}
@@ -349,10 +351,10 @@ var namespaceNames = map[uint32]string{nspCatalog: "pg_catalog", nspToast: "pg_t
 func quoteQualified(name string) string {
 	if i := strings.IndexByte(name, '.'); i > 0 {
 		if _, ok := catalogRelByName[name]; ok {
-			return quoteIdent(name[:i]) + "." + quoteIdent(name[i+1:])
+			return pgsql.QuoteIdent(name[:i]) + "." + pgsql.QuoteIdent(name[i+1:])
 		}
 	}
-	return quoteIdent(name)
+	return pgsql.QuoteIdent(name)
 }
 
 // lookupRel resolves a relation name as regclass input does: unquoted

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/sqlcluster/sqlcluster/pgsql"
+
 	"crypto/md5"
 	"crypto/rand"
 	"database/sql/driver"
@@ -281,7 +283,7 @@ func fnQuoteIdent(c *call) (driver.Value, error) {
 	if !ok {
 		return nil, nil
 	}
-	return quoteIdent(s), nil
+	return pgsql.QuoteIdent(s), nil
 }
 
 // quoteLiteral is PostgreSQL's quote_literal: quotes doubled, and an E-prefixed

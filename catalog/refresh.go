@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/sqlcluster/sqlcluster/pgsql"
+
 	"context"
 	"crypto/sha256"
 	"database/sql/driver"
@@ -175,12 +177,12 @@ func buildSnapshot(m *schemaModel, info Info, settings map[string]string) *snaps
 		sc := snapCon{Kind: string(c.kind), Expr: c.expr, Deferred: c.deferred,
 			OnUpdate: string(c.onUpdate), OnDelete: string(c.onDelete)}
 		for _, a := range c.attnums {
-			sc.Cols = append(sc.Cols, quoteIdent(c.rel.colName(a)))
+			sc.Cols = append(sc.Cols, pgsql.QuoteIdent(c.rel.colName(a)))
 		}
 		if c.ref != nil {
-			sc.RefTable = quoteIdent(c.ref.name)
+			sc.RefTable = pgsql.QuoteIdent(c.ref.name)
 			for _, a := range c.refAtts {
-				sc.RefCols = append(sc.RefCols, quoteIdent(c.ref.colName(a)))
+				sc.RefCols = append(sc.RefCols, pgsql.QuoteIdent(c.ref.colName(a)))
 			}
 		}
 		s.Cons[c.oid] = sc
@@ -198,7 +200,7 @@ func snapIndexOf(ix *index) snapIndex {
 			si.Cols = append(si.Cols, c.name)
 			si.Exprs = append(si.Exprs, true)
 		} else {
-			si.Cols = append(si.Cols, quoteIdent(c.name))
+			si.Cols = append(si.Cols, pgsql.QuoteIdent(c.name))
 			si.Exprs = append(si.Exprs, false)
 		}
 		si.Desc = append(si.Desc, c.desc)
@@ -214,14 +216,14 @@ func (ix snapIndex) def(pretty bool) string {
 		b.WriteString("UNIQUE ")
 	}
 	b.WriteString("INDEX ")
-	b.WriteString(quoteIdent(ix.Name))
+	b.WriteString(pgsql.QuoteIdent(ix.Name))
 	// Pretty mode leaves out the schema of a visible table, as PostgreSQL's
 	// does; the plain form is always qualified.
 	b.WriteString(" ON ")
 	if !pretty {
 		b.WriteString("public.")
 	}
-	b.WriteString(quoteIdent(ix.Table))
+	b.WriteString(pgsql.QuoteIdent(ix.Table))
 	b.WriteString(" USING btree (")
 	for i := range ix.Cols {
 		if i > 0 {

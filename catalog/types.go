@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/sqlcluster/sqlcluster/pgsql"
+
 	"github.com/sqlcluster/sqlcluster/pgtypes"
 
 	"strconv"
@@ -326,7 +328,7 @@ func formatType(oid uint32, typmod int32, typmodGiven bool) string {
 		}
 		return "character varying"
 	}
-	name := quoteIdent(t.name)
+	name := pgsql.QuoteIdent(t.name)
 	if withMod && t.modout != "-" {
 		name += typmodOut(oid, typmod)
 	}
@@ -411,27 +413,4 @@ func intervalTypmodOut(typmod int32) string {
 		return f + "(" + strconv.Itoa(int(prec)) + ")"
 	}
 	return f
-}
-
-// quoteIdent is PostgreSQL's quote_identifier: names made only of lower-case
-// letters, digits and underscores (not starting with a digit) that are not
-// keywords stay bare; anything else is double-quoted with quotes doubled.
-func quoteIdent(s string) string {
-	safe := s != ""
-	for i := 0; i < len(s) && safe; i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c == '_':
-		case c >= '0' && c <= '9':
-			if i == 0 {
-				safe = false
-			}
-		default:
-			safe = false
-		}
-	}
-	if safe && !nonUnreservedKeywords[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
