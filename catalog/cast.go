@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"github.com/sqlcluster/sqlcluster/pgsql"
-
 	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sqlcluster/sqlcluster/pgsql"
 	"github.com/sqlcluster/sqlcluster/pgtypes"
 )
 

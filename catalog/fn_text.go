@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"github.com/sqlcluster/sqlcluster/pgsql"
-
 	"crypto/md5"
 	"crypto/rand"
 	"database/sql/driver"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sqlcluster/sqlcluster/pgsql"
 )
 
 // String functions PostgreSQL has and SQLite lacks (or has with different

@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"github.com/sqlcluster/sqlcluster/pgsql"
-
 	"context"
 	"crypto/sha256"
 	"database/sql/driver"
@@ -10,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/sqlcluster/sqlcluster/pgsql"
 )
 
 // Refresh brings the dynamic catalog rows up to date with the main

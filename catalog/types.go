@@ -1,12 +1,10 @@
 package catalog
 
 import (
-	"github.com/sqlcluster/sqlcluster/pgsql"
-
-	"github.com/sqlcluster/sqlcluster/pgtypes"
-
 	"strconv"
 	"strings"
+
+	"github.com/sqlcluster/sqlcluster/pgtypes"
 )
 
 // typeRow is one pg_type row of a built-in type, as PostgreSQL 15 has it.
@@ -245,172 +243,8 @@ func encodeTypmod(oid uint32, mods []int) int32 {
 	return -1
 }
 
-// formatType renders a type the way PostgreSQL's format_type(oid, typmod)
-// does. typmodGiven distinguishes format_type(x, -1) from format_type(x,
-// NULL), which PostgreSQL prints differently for bpchar and bit.
+// formatType is PostgreSQL's format_type; package pgtypes owns it so that
+// pg_attribute and RowDescription agree.
 func formatType(oid uint32, typmod int32, typmodGiven bool) string {
-	if oid == 0 {
-		return "-"
-	}
-	t, ok := typeByOID[oid]
-	if !ok {
-		return "???"
-	}
-	if t.isArray() {
-		if et, ok := typeByOID[t.elem]; ok {
-			return formatType(et.oid, typmod, typmodGiven) + "[]"
-		}
-	}
-	withMod := typmodGiven && typmod >= 0
-	switch oid {
-	case oidBit:
-		if withMod {
-			return "bit" + typmodOut(oid, typmod)
-		} else if !typmodGiven {
-			return "bit"
-		}
-	case oidBool:
-		return "boolean"
-	case oidBpchar:
-		if withMod {
-			return "character" + typmodOut(oid, typmod)
-		} else if !typmodGiven {
-			return "character"
-		}
-	case oidFloat4:
-		return "real"
-	case oidFloat8:
-		return "double precision"
-	case oidInt2:
-		return "smallint"
-	case oidInt4:
-		return "integer"
-	case oidInt8:
-		return "bigint"
-	case oidNumeric:
-		if withMod {
-			return "numeric" + typmodOut(oid, typmod)
-		}
-		return "numeric"
-	case oidInterval:
-		if withMod {
-			return "interval" + typmodOut(oid, typmod)
-		}
-		return "interval"
-	case oidTime:
-		if withMod {
-			return "time" + typmodOut(oid, typmod)
-		}
-		return "time without time zone"
-	case oidTimetz:
-		if withMod {
-			return "time" + typmodOut(oid, typmod)
-		}
-		return "time with time zone"
-	case oidTimestamp:
-		if withMod {
-			return "timestamp" + typmodOut(oid, typmod)
-		}
-		return "timestamp without time zone"
-	case oidTimestamptz:
-		if withMod {
-			return "timestamp" + typmodOut(oid, typmod)
-		}
-		return "timestamp with time zone"
-	case oidVarbit:
-		if withMod {
-			return "bit varying" + typmodOut(oid, typmod)
-		}
-		return "bit varying"
-	case oidVarchar:
-		if withMod {
-			return "character varying" + typmodOut(oid, typmod)
-		}
-		return "character varying"
-	}
-	name := pgsql.QuoteIdent(t.name)
-	if withMod && t.modout != "-" {
-		name += typmodOut(oid, typmod)
-	}
-	return name
-}
-
-// typmodOut is the typmodout function of the built-in types that have one.
-func typmodOut(oid uint32, typmod int32) string {
-	switch oid {
-	case oidVarchar, oidBpchar:
-		if typmod <= 4 {
-			return ""
-		}
-		return "(" + strconv.Itoa(int(typmod-4)) + ")"
-	case oidNumeric:
-		v := typmod - 4
-		prec := (v >> 16) & 0xffff
-		scale := ((v & 0x7ff) ^ 1024) - 1024
-		return "(" + strconv.Itoa(int(prec)) + "," + strconv.Itoa(int(scale)) + ")"
-	case oidBit, oidVarbit:
-		return "(" + strconv.Itoa(int(typmod)) + ")"
-	case oidTime:
-		return "(" + strconv.Itoa(int(typmod)) + ") without time zone"
-	case oidTimetz:
-		return "(" + strconv.Itoa(int(typmod)) + ") with time zone"
-	case oidTimestamp:
-		return "(" + strconv.Itoa(int(typmod)) + ") without time zone"
-	case oidTimestamptz:
-		return "(" + strconv.Itoa(int(typmod)) + ") with time zone"
-	case oidInterval:
-		return intervalTypmodOut(typmod)
-	}
-	return ""
-}
-
-// intervalTypmodOut mirrors PostgreSQL's intervaltypmodout: the field
-// restriction (" year", " day to second", …) then the precision.
-func intervalTypmodOut(typmod int32) string {
-	const (
-		month  = 1 << 1
-		year   = 1 << 2
-		day    = 1 << 3
-		hour   = 1 << 10
-		minute = 1 << 11
-		second = 1 << 12
-		full   = 0x7fff
-	)
-	fields := (typmod >> 16) & 0x7fff
-	prec := typmod & 0xffff
-	var f string
-	switch fields {
-	case year:
-		f = " year"
-	case month:
-		f = " month"
-	case day:
-		f = " day"
-	case hour:
-		f = " hour"
-	case minute:
-		f = " minute"
-	case second:
-		f = " second"
-	case year | month:
-		f = " year to month"
-	case day | hour:
-		f = " day to hour"
-	case day | hour | minute:
-		f = " day to minute"
-	case day | hour | minute | second:
-		f = " day to second"
-	case hour | minute:
-		f = " hour to minute"
-	case hour | minute | second:
-		f = " hour to second"
-	case minute | second:
-		f = " minute to second"
-	case full:
-		f = ""
-	}
-	if prec != 0xffff {
-		return f + "(" + strconv.Itoa(int(prec)) + ")"
-	}
-	return f
+	return pgtypes.FormatType(oid, typmod, typmodGiven)
 }

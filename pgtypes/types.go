@@ -1,7 +1,6 @@
 package pgtypes
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -344,55 +343,7 @@ func (t Type) NumericPrecisionScale() (precision, scale int, ok bool) {
 // "integer", "character varying(20)", "numeric(10,2)",
 // "timestamp(3) with time zone", "text[]". Unknown OIDs render as "???".
 func (t Type) FormatType() string {
-	ti := t.info()
-	if ti == nil {
-		return "???"
-	}
-	if t.IsArray() {
-		return t.Elem().FormatType() + "[]"
-	}
-	mod := t.Modifier
-	switch t.OID {
-	case BPCharOID:
-		if mod >= 4 {
-			return "character(" + strconv.Itoa(int(mod-4)) + ")"
-		}
-		// format_type(1042, -1) is "bpchar": an unconstrained blank-padded
-		// column, which is not the same thing as "character" (= character(1)).
-		return "bpchar"
-	case VarcharOID:
-		if mod >= 4 {
-			return "character varying(" + strconv.Itoa(int(mod-4)) + ")"
-		}
-	case NumericOID:
-		if p, s, ok := t.NumericPrecisionScale(); ok {
-			return "numeric(" + strconv.Itoa(p) + "," + strconv.Itoa(s) + ")"
-		}
-	case TimestampOID, TimestamptzOID, TimeOID, TimetzOID:
-		zone := " without time zone"
-		if t.OID == TimestamptzOID || t.OID == TimetzOID {
-			zone = " with time zone"
-		}
-		base := "timestamp"
-		if t.OID == TimeOID || t.OID == TimetzOID {
-			base = "time"
-		}
-		if mod >= 0 {
-			return base + "(" + strconv.Itoa(int(mod)) + ")" + zone
-		}
-		return base + zone
-	case IntervalOID:
-		if mod >= 0 {
-			if p := mod & 0xffff; p != 0xffff {
-				return "interval(" + strconv.Itoa(int(p)) + ")"
-			}
-		}
-	case BitOID, VarbitOID:
-		if mod >= 0 {
-			return ti.display + "(" + strconv.Itoa(int(mod)) + ")"
-		}
-	}
-	return ti.display
+	return FormatType(t.OID, t.Modifier, true)
 }
 
 // String returns FormatType, so a Type prints the way psql's \d shows it.
