@@ -70,7 +70,7 @@ func copyOptions(cs *pgsql.CopyStmt, dir pgcopy.Direction) (pgcopy.Options, erro
 
 // tableColumns returns the columns of table in order with their types.
 func (c *clientConn) tableColumns(ctx context.Context, table string) ([]string, []pgtypes.Type, error) {
-	d, err := c.sess.Describe(ctx, "SELECT * FROM "+quoteIdent(table), engine.StmtOptions{ReadOnly: true})
+	d, err := c.sess.Describe(ctx, "SELECT * FROM "+pgsql.QuoteIdent(table), engine.StmtOptions{ReadOnly: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,9 +147,9 @@ func (c *clientConn) copyInRows(ctx context.Context, table string, cols []string
 	quoted := make([]string, len(cols))
 	for i, col := range cols {
 		marks[i] = fmt.Sprintf("?%d", i+1)
-		quoted[i] = quoteIdent(col)
+		quoted[i] = pgsql.QuoteIdent(col)
 	}
-	insert := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(table), strings.Join(quoted, ", "), strings.Join(marks, ", "))
+	insert := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", pgsql.QuoteIdent(table), strings.Join(quoted, ", "), strings.Join(marks, ", "))
 	var n int64
 	args := make([]any, len(cols))
 	flushRows := func() error {
@@ -250,11 +250,11 @@ func (c *clientConn) copyOut(ctx context.Context, st *pgsql.Statement, opts pgco
 		if len(cs.Columns) > 0 {
 			q := make([]string, len(cs.Columns))
 			for i, col := range cs.Columns {
-				q[i] = quoteIdent(col)
+				q[i] = pgsql.QuoteIdent(col)
 			}
 			cols = strings.Join(q, ", ")
 		}
-		query = "SELECT " + cols + " FROM " + quoteIdent(cs.Table.Name)
+		query = "SELECT " + cols + " FROM " + pgsql.QuoteIdent(cs.Table.Name)
 	}
 	p, err := c.prepare(ctx, "", query, nil)
 	if err != nil {
@@ -292,29 +292,12 @@ func (c *clientConn) copyOut(ctx context.Context, st *pgsql.Statement, opts pgco
 		buf = buf[:0]
 	}
 	pending := len(buf)
-	var vals []byte
-	fields := make([][]byte, len(p.cols))
 	pt := &portal{p: p, cols: p.cols}
+	re := &rowEncoder{codec: c.codec, cols: p.cols, formats: []int16{format}}
 	_, n, err := c.fetch(ctx, pt, 0, func(row []any) error {
-		vals = vals[:0]
-		offs := make([]int, len(row)+1)
-		for i, v := range row {
-			offs[i] = len(vals)
-			if v == nil {
-				continue
-			}
-			var err error
-			if vals, err = c.codec.Encode(vals, p.cols[i].typ, format, v); err != nil {
-				return err
-			}
-		}
-		offs[len(row)] = len(vals)
-		for i, v := range row {
-			if v == nil {
-				fields[i] = nil
-			} else {
-				fields[i] = vals[offs[i]:offs[i+1]]
-			}
+		fields, err := re.encode(row)
+		if err != nil {
+			return err
 		}
 		buf = enc.Row(buf[:pending], fields)
 		pending = 0

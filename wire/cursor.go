@@ -2,7 +2,6 @@ package wire
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -145,5 +144,3 @@ func (m *memRows) Next(dest []any) error {
 }
 func (m *memRows) RowsAffected() int64 { return 0 }
 func (m *memRows) Close() error        { m.data = nil; return nil }
-
-var _ = errors.New

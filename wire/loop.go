@@ -8,7 +8,6 @@ import (
 
 	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/pgsql"
-	"github.com/sqlcluster/sqlcluster/pgtypes"
 )
 
 // loop processes frontend messages until Terminate or disconnect.
@@ -352,5 +351,3 @@ func (c *clientConn) execute(m *pgproto3.Execute) error {
 	_, err := c.run(ctx, pt, max, false)
 	return c.contextError(ctx, err)
 }
-
-var _ = pgtypes.Type{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/pgsql"
+	"github.com/sqlcluster/sqlcluster/pgtypes"
 )
 
 // portal is a statement bound to parameters and result formats, possibly
@@ -65,12 +66,6 @@ func (c *clientConn) fetch(ctx context.Context, pt *portal, max int64, sink rowS
 	}
 	vals := make([]any, ncols)
 	for max <= 0 || n < max {
-		// The engine interrupts a statement's first step on cancellation;
-		// between rows the check is ours.
-		if err := ctx.Err(); err != nil {
-			pt.close()
-			return true, n, context.Cause(ctx)
-		}
 		if err := pt.rows.Next(vals); err != nil {
 			if errors.Is(err, io.EOF) {
 				affected := pt.rows.RowsAffected()
@@ -96,37 +91,52 @@ func (c *clientConn) fetch(ctx context.Context, pt *portal, max int64, sink rowS
 
 // dataRowSink encodes rows as DataRow messages in the portal's formats.
 func (c *clientConn) dataRowSink(pt *portal) rowSink {
-	var buf []byte
+	re := &rowEncoder{codec: c.codec, cols: pt.cols, formats: pt.formats}
 	dr := &pgproto3.DataRow{}
-	offs := make([]int, 0, len(pt.cols)+1)
 	return func(vals []any) error {
-		buf = buf[:0]
-		offs = offs[:0]
-		nulls := make([]bool, len(vals))
-		for i, v := range vals {
-			offs = append(offs, len(buf))
-			if v == nil {
-				nulls[i] = true
-				continue
-			}
-			var err error
-			buf, err = c.codec.Encode(buf, pt.cols[i].typ, formatFor(pt.formats, i), v)
-			if err != nil {
-				return err
-			}
+		fields, err := re.encode(vals)
+		if err != nil {
+			return err
 		}
-		offs = append(offs, len(buf))
-		dr.Values = dr.Values[:0]
-		for i := range vals {
-			if nulls[i] {
-				dr.Values = append(dr.Values, nil)
-			} else {
-				dr.Values = append(dr.Values, buf[offs[i]:offs[i+1]:offs[i+1]])
-			}
-		}
+		dr.Values = fields
 		c.send(dr)
 		return nil
 	}
+}
+
+// rowEncoder renders rows in their wire formats into one reused buffer, for
+// DataRow and COPY TO alike. The returned fields alias the buffer until the
+// next call; a nil field is SQL NULL.
+type rowEncoder struct {
+	codec   *pgtypes.Codec
+	cols    []resultCol
+	formats []int16
+	buf     []byte
+	offs    []int
+	fields  [][]byte
+}
+
+func (e *rowEncoder) encode(vals []any) ([][]byte, error) {
+	e.buf, e.offs, e.fields = e.buf[:0], e.offs[:0], e.fields[:0]
+	for i, v := range vals {
+		e.offs = append(e.offs, len(e.buf))
+		if v == nil {
+			continue
+		}
+		var err error
+		if e.buf, err = e.codec.Encode(e.buf, e.cols[i].typ, formatFor(e.formats, i), v); err != nil {
+			return nil, err
+		}
+	}
+	e.offs = append(e.offs, len(e.buf))
+	for i, v := range vals {
+		if v == nil {
+			e.fields = append(e.fields, nil)
+		} else {
+			e.fields = append(e.fields, e.buf[e.offs[i]:e.offs[i+1]:e.offs[i+1]])
+		}
+	}
+	return e.fields, nil
 }
 
 // commandTag renders the CommandComplete tag for a finished statement.

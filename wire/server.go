@@ -102,7 +102,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("accepting connections: %w", err)
 		}
 		delay = 0
-		if !s.track(nil, nc) {
+		if !s.track(nc) {
 			nc.Close()
 			continue
 		}
@@ -111,7 +111,7 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // track registers a new connection and starts serving it; false while
 // draining.
-func (s *Server) track(_ *clientConn, nc net.Conn) bool {
+func (s *Server) track(nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.draining {

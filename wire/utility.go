@@ -330,7 +330,7 @@ func (c *clientConn) truncate(ctx context.Context, st *pgsql.Statement) error {
 		}
 	}
 	for _, table := range st.Truncate.Tables {
-		rows, err := c.sess.Query(ctx, "DELETE FROM "+quoteIdent(table.Name), nil, engine.StmtOptions{})
+		rows, err := c.sess.Query(ctx, "DELETE FROM "+pgsql.QuoteIdent(table.Name), nil, engine.StmtOptions{})
 		if err != nil {
 			if own {
 				c.sess.Rollback(ctx)
@@ -343,8 +343,4 @@ func (c *clientConn) truncate(ctx context.Context, st *pgsql.Statement) error {
 		return c.sess.Commit(ctx)
 	}
 	return nil
-}
-
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
