@@ -322,3 +322,24 @@ func TestCloseCheckpoints(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 }
+
+// A cancelled context stops a streaming read between rows, not only
+// during its first step.
+func TestCancelBetweenRows(t *testing.T) {
+	e, _ := openTest(t)
+	s := newSession(t, e)
+	ctx, cancel := context.WithCancel(context.Background())
+	rows, err := s.Query(ctx, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 1000000) SELECT x FROM c", nil, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	v := make([]any, 1)
+	if err := rows.Next(v); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := rows.Next(v); code(err) != "57014" {
+		t.Fatalf("next row after cancel: %v, want 57014", err)
+	}
+}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql/driver"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 // streamRows adapts open SQLite rows to engine.Rows. done runs exactly once,
 // when the rows are closed, to give the connection back.
 type streamRows struct {
+	ctx   context.Context
 	cols  []engine.Column
 	rows  driver.Rows
 	vals  []driver.Value
@@ -28,6 +30,13 @@ func (r *streamRows) Next(dest []any) error {
 	}
 	if r.vals == nil {
 		r.vals = make([]driver.Value, len(r.cols))
+	}
+	// modernc interrupts only the first step on cancellation (it runs
+	// inside QueryContext); between rows the check is ours.
+	if r.ctx != nil {
+		if err := r.ctx.Err(); err != nil {
+			return translateError(err)
+		}
 	}
 	if err := r.rows.Next(r.vals); err != nil {
 		if err == io.EOF {
@@ -86,28 +95,12 @@ func (r *bufferedRows) Close() error        { r.data = nil; return nil }
 
 // drain reads all of res into a bufferedRows and releases the statement.
 func drain(res runResult, cols []engine.Column) (*bufferedRows, error) {
-	b := &bufferedRows{cols: cols, affected: res.affected}
 	if res.rows == nil {
-		return b, nil
+		return &bufferedRows{cols: cols, affected: res.affected}, nil
 	}
-	defer res.release()
-	defer res.rows.Close()
-	vals := make([]driver.Value, len(cols))
-	for {
-		if err := res.rows.Next(vals); err != nil {
-			if err == io.EOF {
-				break
-			}
-			return nil, err
-		}
-		row := make([]any, len(vals))
-		for i, v := range vals {
-			row[i] = normalizeValue(v, cols[i].DeclType)
-		}
-		b.data = append(b.data, row)
-	}
-	b.affected = int64(len(b.data))
-	return b, nil
+	// Reading a statement's rows to the end counts them as affected, which
+	// is what a DML statement's RETURNING reports.
+	return drainRows(&streamRows{cols: cols, rows: res.rows, isDML: true, done: res.release})
 }
 
 // normalizeValue undoes modernc's conversion of DATE/DATETIME/TIMESTAMP text

@@ -189,6 +189,7 @@ func (s *session) runOn(ctx context.Context, c *conn, query string, args []any, 
 	}
 	release := res.release
 	return &streamRows{
+		ctx:   ctx,
 		cols:  columnsOf(res.cols),
 		rows:  res.rows,
 		isDML: !opt.ReadOnly,
