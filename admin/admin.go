@@ -1,7 +1,3 @@
-// Package admin serves a node's operator HTTP API: liveness (/health),
-// readiness (/ready), a JSON status document (/status) and Prometheus
-// metrics (/metrics). It reads node state through the small Source
-// interface, so it does not depend on how a node is built.
 package admin
 
 import (
@@ -27,6 +23,8 @@ type Status struct {
 	Connections int      `json:"connections"`
 	Uptime      string   `json:"uptime"`
 	Commits     uint64   `json:"commits"`
+	// Cluster is set in stream and raft mode.
+	Cluster *ClusterStatus `json:"cluster,omitempty"`
 }
 
 // Source is what the admin API needs from a node.
@@ -35,8 +33,9 @@ type Source interface {
 	Ready() bool
 }
 
-// Handler returns the admin API. reg provides /metrics.
-func Handler(src Source, reg *prometheus.Registry) http.Handler {
+// Handler returns the admin API. reg provides /metrics; cluster serves the
+// /cluster/ routes and is nil on a single-mode node.
+func Handler(src Source, reg *prometheus.Registry, cluster Cluster) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -62,5 +61,6 @@ func Handler(src Source, reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	routeCluster(mux, cluster)
 	return mux
 }
