@@ -33,6 +33,11 @@ type Config struct {
 	NodeID  string
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// Standby, if set, reports whether this node is a replica when a
+	// session starts: in_hot_standby is then on, so libpq's
+	// target_session_attrs=read-write picks the primary and =standby a
+	// replica (writes still work on replicas: they are forwarded).
+	Standby func() bool
 	// OnPanic, if set, is called after a connection's panic was recovered
 	// and logged (tests use it to fail).
 	OnPanic func(any)

@@ -38,6 +38,10 @@ var settingDefs = func() map[string]*settingDef {
 		{name: "transaction_isolation", def: "read committed", check: checkIsolation},
 		{name: "transaction_read_only", def: "off", check: checkBool},
 		{name: "in_hot_standby", def: "off", readOnly: true},
+		// Where a replica's autocommit reads run in stream mode: local
+		// (possibly stale), session (after this session's own forwarded
+		// writes have been applied locally: read-your-writes) or primary.
+		{name: "sqlcluster.read_consistency", def: "session", check: oneOf("local", "session", "primary")},
 		{name: "integer_datetimes", def: "on", readOnly: true},
 		{name: "IntervalStyle", def: "postgres", check: oneOf("postgres", "postgres_verbose", "sql_standard", "iso_8601")},
 		{name: "is_superuser", def: "on", readOnly: true},

@@ -85,6 +85,9 @@ func (c *clientConn) beginSession(params map[string]string) error {
 		return err
 	}
 	c.settings = newSettings(c.srv.cfg.ServerVersion, c.user)
+	if c.srv.cfg.Standby != nil && c.srv.cfg.Standby() {
+		c.settings.values["in_hot_standby"] = "on"
+	}
 	for k, v := range params {
 		switch k {
 		case "user", "database", "replication":

@@ -23,6 +23,9 @@ type conn struct {
 	cat   *catalog.Conn
 	stmts map[string]*cachedStmt
 	tick  uint64 // LRU clock
+	// schemaGen is the database.schemaGen this connection's schema cache
+	// belongs to.
+	schemaGen uint64
 }
 
 type cachedStmt struct {

@@ -18,10 +18,14 @@ type database struct {
 	all     []*conn
 	seq     atomic.Uint64 // bumped on every commit; snapshot transactions compare it
 	users   atomic.Int64  // open sessions
-	sync    *syncer
+	// schemaGen changes when a snapshot replaced the file: its schema
+	// cookie may equal the old one, so connections must drop their cached
+	// schema explicitly (checkout does).
+	schemaGen atomic.Uint64
+	sync      *syncer
 }
 
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly, replicated bool) string {
 	// synchronous=NORMAL: commits do not fsync inside SQLite; the syncer
 	// makes them durable in groups before they are acknowledged (see
 	// syncer.go). Readers are read-only so that a misclassified write can
@@ -30,19 +34,26 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		return q + "&mode=ro"
 	}
-	return q + "&_pragma=journal_mode(WAL)"
+	q += "&_pragma=journal_mode(WAL)"
+	if replicated {
+		// Frames must stay in the WAL until captured; the writer
+		// checkpoints itself after capturing (replication.go).
+		q += "&_pragma=wal_autocheckpoint(0)"
+	}
+	return q
 }
 
-func openDatabase(ctx context.Context, d *sqlite.Driver, name, path string, nreaders int, stats *counters) (*database, error) {
+func openDatabase(ctx context.Context, d *sqlite.Driver, name, path string, nreaders int, stats *counters, repl Replication) (*database, error) {
 	db := &database{name: name, path: path, readers: make(chan *conn, nreaders), sync: newSyncer(path, &stats.fsyncs)}
-	wc, err := openConn(ctx, d, dsn(path, false))
+	wc, err := openConn(ctx, d, dsn(path, false, repl != nil))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	db.all = append(db.all, wc)
 	db.w = newWriter(wc, &db.seq, db.sync, stats, 256)
+	db.w.repl, db.w.dbName, db.w.walPath = repl, name, path+"-wal"
 	for i := 0; i < nreaders; i++ {
-		rc, err := openConn(ctx, d, dsn(path, true))
+		rc, err := openConn(ctx, d, dsn(path, true, repl != nil))
 		if err != nil {
 			db.close()
 			return nil, fmt.Errorf("opening reader for %s: %w", path, err)
@@ -56,6 +67,11 @@ func openDatabase(ctx context.Context, d *sqlite.Driver, name, path string, nrea
 func (db *database) checkout(ctx context.Context) (*conn, error) {
 	select {
 	case c := <-db.readers:
+		if g := db.schemaGen.Load(); c.schemaGen != g {
+			c.dropStmts()
+			c.exec(ctx, "PRAGMA writable_schema = RESET")
+			c.schemaGen = g
+		}
 		return c, nil
 	case <-ctx.Done():
 		return nil, translateError(ctx.Err())
@@ -69,6 +85,7 @@ func (db *database) checkin(c *conn) { db.readers <- c }
 func (db *database) close() error {
 	if db.w != nil {
 		db.w.close()
+		db.w.forgetCapture()
 	}
 	var first error
 	keep := func(err error) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sqlcluster/sqlcluster/catalog"
 	"github.com/sqlcluster/sqlcluster/engine"
+	"github.com/sqlcluster/sqlcluster/walstream"
 )
 
 // DefaultDatabase always exists; it is created on first start.
@@ -30,6 +31,9 @@ type Config struct {
 	// Readers is the number of read-only connections per database.
 	Readers int
 	Logger  *slog.Logger
+	// Replication, when set, takes part in every commit (stream mode);
+	// see replication.go.
+	Replication Replication
 }
 
 // Engine is the embedded SQLite implementation of engine.Engine. Each
@@ -120,7 +124,7 @@ func (e *Engine) path(name string) string {
 }
 
 func (e *Engine) openDB(ctx context.Context, name string) error {
-	db, err := openDatabase(ctx, e.driver, name, e.path(name), e.cfg.Readers, &e.stats)
+	db, err := openDatabase(ctx, e.driver, name, e.path(name), e.cfg.Readers, &e.stats, e.cfg.Replication)
 	if err != nil {
 		return fmt.Errorf("opening database %q: %w", name, err)
 	}
@@ -175,6 +179,16 @@ func (e *Engine) CreateDatabase(ctx context.Context, name string) error {
 	if _, ok := e.dbs[name]; ok {
 		return engine.Errorf("42P04", "database %q already exists", name)
 	}
+	if e.cfg.Replication != nil {
+		wait, err := e.cfg.Replication.Schema(ctx, walstream.KindCreate, name, func() error { return e.openDB(ctx, name) })
+		if err != nil {
+			return err
+		}
+		e.mu.Unlock()
+		err = wait(ctx)
+		e.mu.Lock()
+		return err
+	}
 	return e.openDB(ctx, name)
 }
 
@@ -195,6 +209,25 @@ func (e *Engine) DropDatabase(ctx context.Context, name string, ifExists bool) e
 	if n := db.users.Load(); n > 0 {
 		return &engine.Error{Code: "55006", Message: fmt.Sprintf("database %q is being accessed by other users", name),
 			Detail: fmt.Sprintf("There are %d other sessions using the database.", n)}
+	}
+	if e.cfg.Replication != nil {
+		wait, err := e.cfg.Replication.Schema(ctx, walstream.KindDrop, name, func() error { return e.dropLocked(name) })
+		if err != nil {
+			return err
+		}
+		e.mu.Unlock()
+		err = wait(ctx)
+		e.mu.Lock()
+		return err
+	}
+	return e.dropLocked(name)
+}
+
+// dropLocked closes and deletes database name; e.mu is held.
+func (e *Engine) dropLocked(name string) error {
+	db, ok := e.dbs[name]
+	if !ok {
+		return nil
 	}
 	delete(e.dbs, name)
 	err := db.close()

@@ -224,19 +224,40 @@ func (s *session) standalone(ctx context.Context, query string, args []any) (eng
 	if err := w.acquire(ctx); err != nil {
 		return nil, translateError(err)
 	}
+	defer w.release()
 	w.conn.dropStmts()
+	var txid uint64
+	if w.repl != nil {
+		var err error
+		if txid, err = w.repl.BeginCommit(ctx, s.db.name); err != nil {
+			return nil, translateError(err)
+		}
+	}
 	res, err := w.conn.run(ctx, query, args)
 	if err != nil {
-		w.release()
+		if w.repl != nil {
+			w.abortCommit(txid, err)
+		}
 		return nil, translateError(err)
 	}
-	rows, err := drain(res, columnsOf(res.cols))
-	seq := w.committed(1)
-	w.release()
+	rows, drainErr := drain(res, columnsOf(res.cols))
+	var wait func(context.Context) error
+	if w.repl != nil {
+		// VACUUM cannot run inside the transaction that would record txid
+		// in the header; the header keeps the previous id, which only
+		// makes recovery re-apply this (idempotent) page set.
+		wait, err = w.captureCommit(txid, 1)
+	} else {
+		seq := w.committed(1)
+		wait = func(context.Context) error { return w.sync.wait(seq) }
+	}
 	if err != nil {
+		return nil, translateError(err)
+	}
+	if err := wait(ctx); err != nil {
 		return nil, err
 	}
-	return rows, w.sync.wait(seq)
+	return rows, drainErr
 }
 
 // ensureSnapshot pins a reader and opens its read transaction the first
@@ -340,22 +361,22 @@ func (s *session) end(ctx context.Context, verb string) error {
 	w := s.db.w
 	// Finishing must not be cut short by the caller's cancellation: a
 	// half-finished COMMIT would leave the writer in an unknown state.
-	err := w.conn.exec(context.WithoutCancel(ctx), verb)
-	if err != nil {
-		w.conn.exec(context.Background(), "ROLLBACK")
-		w.release()
-		if verb == "ROLLBACK" {
-			return nil // SQLite had already rolled back (e.g. after an interrupt)
-		}
-		return translateError(err)
-	}
-	if verb != "COMMIT" {
+	ctx = context.WithoutCancel(ctx)
+	if verb == "ROLLBACK" {
+		// An error means SQLite had already rolled back (e.g. after an
+		// interrupt).
+		w.conn.exec(ctx, "ROLLBACK")
 		w.release()
 		return nil
 	}
-	seq := w.committed(1)
+	wait, err := w.commit(ctx, 1)
+	if err != nil {
+		w.conn.exec(context.Background(), "ROLLBACK")
+		w.release()
+		return translateError(err)
+	}
 	w.release()
-	return w.sync.wait(seq)
+	return wait(ctx)
 }
 
 func (s *session) Savepoint(ctx context.Context, name string) error {

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sqlcluster/sqlcluster/walstream"
 )
 
 // writer owns a database's only read-write connection. SQLite allows one
@@ -32,17 +34,25 @@ type writer struct {
 	sync     *syncer
 	stats    *counters
 
+	// Stream mode (repl != nil): see replication.go. capt and
+	// uncheckpointed belong to whoever holds sem.
+	repl           Replication
+	dbName         string
+	walPath        string
+	capt           *walstream.Capturer
+	uncheckpointed int
+
 	kick        chan struct{}   // a request is pending (buffered, 1)
 	completions chan completion // committed batches awaiting durability
 	stop        chan struct{}
 	loops       sync.WaitGroup
 }
 
-// completion is a batch whose commit (seq, 0 if none) must become durable
-// before its requests are acknowledged.
+// completion is a batch whose commit must become durable (wait, nil if
+// nothing committed) before its requests are acknowledged.
 type completion struct {
 	batch []*writeReq
-	seq   uint64
+	wait  func(context.Context) error
 }
 
 // writeReq is one autocommit write statement waiting for a commit.
@@ -93,9 +103,9 @@ func (w *writer) commitLoop() {
 				w.release()
 				break
 			}
-			seq := w.runBatch(batch)
+			wait := w.runBatch(batch)
 			w.release()
-			w.completions <- completion{batch, seq}
+			w.completions <- completion{batch, wait}
 		}
 	}
 }
@@ -104,7 +114,7 @@ func (w *writer) commitLoop() {
 func (w *writer) completeLoop() {
 	defer w.loops.Done()
 	for c := range w.completions {
-		w.complete(c.batch, c.seq)
+		w.complete(c.batch, c.wait)
 	}
 }
 
@@ -173,11 +183,10 @@ func (w *writer) takePending() []*writeReq {
 	return batch
 }
 
-// complete acknowledges a batch once its commit (seq, 0 if none) is
-// durable.
-func (w *writer) complete(batch []*writeReq, seq uint64) {
-	if seq > 0 {
-		if err := w.sync.wait(seq); err != nil {
+// complete acknowledges a batch once its commit (if any) is durable.
+func (w *writer) complete(batch []*writeReq, wait func(context.Context) error) {
+	if wait != nil {
+		if err := wait(context.Background()); err != nil {
 			for _, r := range batch {
 				if r.err == nil {
 					r.rows, r.err = nil, err
@@ -194,17 +203,17 @@ func (w *writer) complete(batch []*writeReq, seq uint64) {
 // transaction mid-batch (an interrupt, an I/O error), the statements that had
 // succeeded were never acknowledged, so they run again in a new transaction
 // without the one that failed.
-func (w *writer) runBatch(batch []*writeReq) (seq uint64) {
+func (w *writer) runBatch(batch []*writeReq) (wait func(context.Context) error) {
 	ctx := context.Background()
 	c := w.conn
 	if err := w.sync.failed(); err != nil {
 		w.fail(batch, err)
-		return 0
+		return nil
 	}
 	for len(batch) > 0 {
 		if err := c.begin(ctx, "BEGIN IMMEDIATE", time.Now()); err != nil {
 			w.fail(batch, translateError(err))
-			return 0
+			return nil
 		}
 		useSavepoints := len(batch) > 1
 		var ok, failed []*writeReq
@@ -225,17 +234,18 @@ func (w *writer) runBatch(batch []*writeReq) (seq uint64) {
 			batch = append(ok, batch[lost+1:]...)
 			continue
 		}
-		if err := c.exec(ctx, "COMMIT"); err != nil {
+		wait, err := w.commit(ctx, len(ok))
+		if err != nil {
 			err = translateError(err)
 			c.exec(ctx, "ROLLBACK")
 			for _, r := range ok {
 				r.rows, r.err = nil, err
 			}
-			return 0
+			return nil
 		}
-		return w.committed(len(ok))
+		return wait
 	}
-	return 0
+	return nil
 }
 
 // runGuarded runs one request, under a savepoint when it shares the
