@@ -28,6 +28,7 @@ import (
 	"github.com/sqlcluster/sqlcluster/admin"
 	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/engine/sqlite"
+	"github.com/sqlcluster/sqlcluster/walstream"
 	"github.com/sqlcluster/sqlcluster/wire"
 )
 
@@ -48,6 +49,8 @@ type Config struct {
 	MaxMessageSize  int
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	// Stream configures --mode stream.
+	Stream StreamConfig
 }
 
 // Node is a running server.
@@ -55,6 +58,7 @@ type Node struct {
 	cfg     Config
 	log     *slog.Logger
 	eng     engine.Engine
+	cluster *cluster // stream mode
 	pg      *wire.Server
 	admin   *http.Server
 	pgLn    net.Listener
@@ -82,8 +86,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	switch cfg.Mode {
 	case "", "single":
 		cfg.Mode = "single"
-	case "stream", "raft":
-		return nil, fmt.Errorf("--mode %s is not available in this build yet; use --mode single", cfg.Mode)
+	case "stream":
+	case "raft":
+		return nil, fmt.Errorf("--mode %s is not available in this build yet; use --mode single or stream", cfg.Mode)
 	default:
 		return nil, fmt.Errorf("unknown --mode %q: use single, stream or raft", cfg.Mode)
 	}
@@ -104,29 +109,73 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("unknown --auth-method %q: use scram-sha-256, md5 or password", cfg.AuthMethod)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), started: time.Now(), done: make(chan struct{})}
-	eng, err := sqlite.Open(ctx, sqlite.Config{DataDir: cfg.DataDir, Logger: n.log})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ecfg := sqlite.Config{DataDir: cfg.DataDir, Logger: n.log}
+	var c *cluster
+	if cfg.Mode == "stream" {
+		var err error
+		if c, err = openCluster(n, cfg.Stream); err != nil {
+			return nil, err
+		}
+		ecfg.Replication = c.repl
+	}
+	eng, err := sqlite.Open(ctx, ecfg)
 	if err != nil {
+		if c != nil {
+			c.closeLog()
+		}
 		return nil, err
 	}
 	n.eng = eng
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var clusterAPI admin.Cluster
+	var standby func() bool
+	if c != nil {
+		c.eng = eng
+		if err := c.recover(ctx); err != nil {
+			eng.Close()
+			c.closeLog()
+			return nil, fmt.Errorf("recovering the databases from the replication log: %w", err)
+		}
+		n.cluster, n.eng = c, &router{c: c, eng: eng}
+		c.met.register(reg, c)
+		c.repl.onLogged = func(t *walstream.Txn) {
+			c.met.pages.Add(float64(len(t.Pages)))
+			c.met.bytes.Add(float64(len(t.Pages)) * float64(t.PageSize))
+		}
+		clusterAPI = clusterAdmin{c}
+		standby = func() bool { return !c.repl.isPrimary() }
+	}
 	reg.MustRegister(newEngineCollector(eng))
 	n.pg = wire.New(wire.Config{
-		Engine: eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
+		Engine: n.eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
 		MaxMessageSize: cfg.MaxMessageSize, NodeID: cfg.NodeID, Logger: n.log,
-		Metrics: wire.NewMetrics(reg),
+		Metrics: wire.NewMetrics(reg), Standby: standby,
 	})
-	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+	closeAll := func() {
 		eng.Close()
+		if c != nil {
+			c.closeLog()
+		}
+	}
+	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+		closeAll()
 		return nil, fmt.Errorf("listening on --admin-addr %s: %w", cfg.AdminAddr, err)
 	}
-	n.admin = &http.Server{Handler: admin.Handler(n, reg), ReadHeaderTimeout: 10 * time.Second}
+	n.admin = &http.Server{Handler: admin.Handler(n, reg, clusterAPI), ReadHeaderTimeout: 10 * time.Second}
 	go n.admin.Serve(n.adminLn)
 	if n.pgLn, err = net.Listen("tcp", cfg.PGAddr); err != nil {
 		n.admin.Close()
-		eng.Close()
+		closeAll()
 		return nil, fmt.Errorf("listening on --pg-addr %s: %w", cfg.PGAddr, err)
+	}
+	if c != nil {
+		if err := c.start(ctx); err != nil {
+			n.pgLn.Close()
+			n.admin.Close()
+			closeAll()
+			return nil, err
+		}
 	}
 	go func() {
 		if err := n.pg.Serve(n.pgLn); err != nil {
@@ -170,7 +219,15 @@ func (n *Node) Stop(ctx context.Context) error {
 	if err := n.pg.Shutdown(sctx); err != nil {
 		n.log.Warn("statements were cancelled at shutdown", "err", err)
 	}
+	if n.cluster != nil {
+		n.cluster.stop()
+	}
 	err := n.eng.Close()
+	if n.cluster != nil {
+		if cerr := n.cluster.closeLog(); err == nil {
+			err = cerr
+		}
+	}
 	n.admin.Close()
 	n.log.Info("sqlclusterd stopped")
 	return err
@@ -180,11 +237,15 @@ func (n *Node) Stop(ctx context.Context) error {
 func (n *Node) Status(ctx context.Context) admin.Status {
 	dbs, _ := n.eng.Databases(ctx)
 	st := n.eng.Stats()
-	return admin.Status{
+	s := admin.Status{
 		NodeID: n.cfg.NodeID, Mode: n.cfg.Mode, Role: "primary", Version: Version,
 		PGAddr: n.PGAddr(), Databases: dbs, Connections: n.pg.Connections(),
 		Uptime: time.Since(n.started).Round(time.Second).String(), Commits: st.Commits,
 	}
+	if n.cluster != nil {
+		s.Role, s.Cluster = n.cluster.status()
+	}
+	return s
 }
 
 // Ready implements admin.Source: ready while serving, not while stopping.

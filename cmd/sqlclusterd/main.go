@@ -19,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/sqlcluster/sqlcluster/node"
+	"github.com/sqlcluster/sqlcluster/peer"
 )
 
 func envName(flag string) []string {
@@ -44,7 +45,42 @@ func flags() []cli.Flag {
 		str("log-format", "text", "text or json"),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-message-size", Value: 64 << 20, Usage: "largest accepted protocol message in bytes", EnvVars: envName("max-message-size")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long running statements may finish on SIGTERM", EnvVars: envName("shutdown-timeout")}),
+		// Cluster (stream mode; raft mode shares them).
+		str("gossip-addr", "0.0.0.0:7946", "gossip (memberlist) bind address"),
+		str("advertise-addr", "", "host other nodes reach this node at (default: derived from the bind addresses)"),
+		str("peer-addr", "0.0.0.0:7947", "node-to-node TCP address: WAL stream, snapshots, forwarded writes"),
+		str("join", "", "comma-separated gossip seeds host:port (DNS names are re-resolved)"),
+		str("cluster-id", "sqlcluster", "only nodes with the same cluster id form a cluster"),
+		str("cluster-secret", "", "base64 of 16, 24 or 32 bytes: encrypts gossip and authenticates peer connections"),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "bootstrap-expect", Usage: "wait for this many nodes before the first election; they become the initial voters", EnvVars: envName("bootstrap-expect")}),
+		str("sync-replicas", "quorum", "replicas that must hold a commit before it is acknowledged: quorum (a majority of voters), a number, or 0 (asynchronous)"),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "lease-ttl", Value: 1500 * time.Millisecond, Usage: "primary lease; a dead primary is replaced about one TTL after it stops renewing", EnvVars: envName("lease-ttl")}),
 	}
+}
+
+// streamConfig turns the cluster flags into a node.StreamConfig.
+func streamConfig(c *cli.Context) (node.StreamConfig, error) {
+	sc := node.StreamConfig{
+		GossipAddr: c.String("gossip-addr"), AdvertiseAddr: c.String("advertise-addr"), PeerAddr: c.String("peer-addr"),
+		ClusterID: c.String("cluster-id"), BootstrapExpect: c.Int("bootstrap-expect"),
+		SyncReplicas: c.String("sync-replicas"), LeaseTTL: c.Duration("lease-ttl"),
+	}
+	for _, j := range strings.Split(c.String("join"), ",") {
+		if j = strings.TrimSpace(j); j != "" {
+			sc.Join = append(sc.Join, j)
+		}
+	}
+	if s := c.String("cluster-secret"); s != "" {
+		secret, err := peer.DecodeSecret(s)
+		if err != nil {
+			return sc, fmt.Errorf("invalid --cluster-secret: %w", err)
+		}
+		sc.Secret = secret
+	}
+	if sc.BootstrapExpect < 0 {
+		return sc, fmt.Errorf("invalid --bootstrap-expect %d: use 0 (join an existing cluster) or the number of initial nodes", sc.BootstrapExpect)
+	}
+	return sc, nil
 }
 
 func newLogger(level, format string) (*slog.Logger, error) {
@@ -80,6 +116,9 @@ func run(c *cli.Context) error {
 		MaxMessageSize:  c.Int("max-message-size"),
 		ShutdownTimeout: c.Duration("shutdown-timeout"),
 		Logger:          log,
+	}
+	if cfg.Stream, err = streamConfig(c); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
