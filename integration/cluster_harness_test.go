@@ -33,6 +33,7 @@ type testCluster struct {
 	secret    string
 	clusterID string
 	args      []string // extra flags for every node
+	lab       *netLab  // nodes in network namespaces (partition tests)
 }
 
 type clusterNode struct {
@@ -42,11 +43,13 @@ type clusterNode struct {
 	proc                                    *process
 	extra                                   []string
 	bootstrap                               int
+	host                                    int // netLab host number
 }
 
 type clusterOpts struct {
 	n         int
-	ownIPs    bool     // one loopback address per node (partition tests)
+	ownIPs    bool     // one loopback address per node
+	netns     bool     // each node in its own network namespace (partitions)
 	args      []string // extra flags, e.g. --sync-replicas 0
 	clusterID string
 }
@@ -69,6 +72,9 @@ func startCluster(t *testing.T, o clusterOpts) *testCluster {
 		t.Fatal(err)
 	}
 	c := &testCluster{t: t, bin: bin, secret: newSecret(t), clusterID: o.clusterID, args: o.args}
+	if o.netns {
+		c.lab = newNetLab(t)
+	}
 	if c.clusterID == "" {
 		c.clusterID = "it-" + strconv.Itoa(os.Getpid())
 	}
@@ -91,6 +97,14 @@ func (c *testCluster) newNode(id, ip string, bootstrap int) *clusterNode {
 	t := c.t
 	n := &clusterNode{c: c, id: id, ip: ip, dir: t.TempDir(), bootstrap: bootstrap}
 	n.logPath = filepath.Join(n.dir, "server.log")
+	if c.lab != nil {
+		// Its own network stack: the default ports are free.
+		n.host = len(c.nodes) + 1
+		c.lab.addHost(n.host)
+		n.ip = c.lab.ip(n.host)
+		n.pgPort, n.adminPort, n.gossipPort, n.peerPort = 5432, 7432, 7946, 7947
+		return n
+	}
 	for _, p := range []*int{&n.pgPort, &n.adminPort, &n.gossipPort, &n.peerPort} {
 		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 		if err != nil {
@@ -145,7 +159,11 @@ func (n *clusterNode) args() []string {
 func (n *clusterNode) start() {
 	t := n.c.t
 	t.Helper()
-	p, err := startProcess(n.c.bin, n.args(), n.logPath, nil, syscall.SIGTERM)
+	bin, args := n.c.bin, n.args()
+	if n.c.lab != nil {
+		bin, args = "ip", append([]string{"netns", "exec", n.c.lab.ns(n.host), bin}, args...)
+	}
+	p, err := startProcess(bin, args, n.logPath, nil, syscall.SIGTERM)
 	if err != nil {
 		t.Fatal(err)
 	}

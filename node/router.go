@@ -166,8 +166,7 @@ func (s *routedSession) forwarded(ctx context.Context, fn func(fs *forward.Sessi
 		if p := fs.LastPosition(); p > s.seen {
 			s.seen = p
 		}
-		var ee *engine.Error
-		if err != nil && !s.remoteTx && errors.As(err, &ee) && ee.Code == errNotPrimary.Code && ee.Message == errNotPrimary.Message && time.Now().Before(deadline) {
+		if err != nil && !s.remoteTx && isNotPrimary(err) && time.Now().Before(deadline) {
 			s.remote.Close()
 			s.remote = nil
 			select {
@@ -204,7 +203,18 @@ func (s *routedSession) Query(ctx context.Context, query string, args []any, opt
 			return nil, err
 		}
 	}
-	return s.local.Query(ctx, query, args, opt)
+	rows, err := s.local.Query(ctx, query, args, opt)
+	if err != nil && !s.local.InTx() && !opt.ReadOnly && isNotPrimary(err) {
+		// This node stepped down between routing and committing; the
+		// statement was rolled back, so it can run on the new primary.
+		err = s.forwarded(ctx, func(fs *forward.Session) (err error) { rows, err = fs.Query(ctx, query, args, opt); return })
+	}
+	return rows, err
+}
+
+func isNotPrimary(err error) bool {
+	var ee *engine.Error
+	return errors.As(err, &ee) && ee.Code == errNotPrimary.Code && ee.Message == errNotPrimary.Message
 }
 
 func (s *routedSession) Begin(ctx context.Context, opt engine.TxOptions) error {
@@ -266,7 +276,19 @@ func (s *routedSession) ColumnType(ctx context.Context, table, column string) (s
 	if s.remoteTx {
 		return s.remote.ColumnType(ctx, table, column)
 	}
-	return s.local.ColumnType(ctx, table, column)
+	decl, ok := s.local.ColumnType(ctx, table, column)
+	if ok || s.primaryHere() || s.local.InTx() {
+		return decl, ok
+	}
+	// A table the primary created may not have reached this replica yet:
+	// parameter types must come from the schema the statement will run on.
+	if err := s.forwarded(ctx, func(fs *forward.Session) error {
+		decl, ok = fs.ColumnType(ctx, table, column)
+		return nil
+	}); err != nil {
+		return "", false
+	}
+	return decl, ok
 }
 
 func (s *routedSession) Close() error {

@@ -371,6 +371,11 @@ func (c *cluster) followOnce(ctx context.Context, p election.Member) error {
 	if force {
 		return fmt.Errorf("%w: local databases do not match the log", walstream.ErrNeedSnapshot)
 	}
+	if last, _ := c.wal.Last(); last.TxID == 0 && p.Pos.TxID > 0 {
+		// A new node starts from a snapshot rather than replaying the
+		// primary's whole history.
+		return fmt.Errorf("%w: new node", walstream.ErrNeedSnapshot)
+	}
 	conn, err := c.tr.Dial(ctx, p.PeerAddr, peer.KindStream)
 	if err != nil {
 		return err
