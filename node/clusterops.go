@@ -2,11 +2,18 @@ package node
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/sqlcluster/sqlcluster/engine"
+	"github.com/sqlcluster/sqlcluster/snapshot"
+	"github.com/sqlcluster/sqlcluster/walstream"
 
 	"github.com/sqlcluster/sqlcluster/admin"
 	"github.com/sqlcluster/sqlcluster/election"
@@ -86,7 +93,94 @@ func (a clusterAdmin) Backup(ctx context.Context, w io.Writer) error {
 }
 
 func (a clusterAdmin) Restore(ctx context.Context, r io.Reader, force bool) error {
-	return fmt.Errorf("%w: restore is not implemented in stream mode yet", admin.ErrBadRequest)
+	c := a.c
+	if !c.repl.isPrimary() {
+		if p, ok := c.el.Primary(); ok {
+			return fmt.Errorf("%w: node %s is not the primary; run the restore against the primary: sqlclusterctl --node %s restore FILE", admin.ErrConflict, c.n.cfg.NodeID, p.AdminAddr)
+		}
+		return fmt.Errorf("%w: no primary to restore through", admin.ErrNoLeader)
+	}
+	return c.restore(ctx, r, force)
+}
+
+// restore replaces every database with a backup, cluster-wide: the
+// primary installs it (writes are refused meanwhile), restarts its log at
+// a new base that matches no replica's history, so every replica installs
+// a snapshot of the restored databases, and returns once enough replicas
+// have it for the restore to survive a failover.
+func (c *cluster) restore(ctx context.Context, r io.Reader, force bool) error {
+	if !force {
+		if tables, err := c.userTables(ctx); err != nil {
+			return err
+		} else if len(tables) > 0 {
+			return fmt.Errorf("%w: the cluster is not empty (it has %s): pass --force to replace everything", admin.ErrConflict, strings.Join(tables, ", "))
+		}
+	}
+	c.repl.setRestoring(true)
+	defer c.repl.setRestoring(false)
+	var names []string
+	inst := namingInstaller{Installer: c.eng.Installer(), names: &names, skip: systemDB}
+	h, err := snapshot.Read(ctx, r, inst, nil)
+	if err != nil {
+		return fmt.Errorf("%w: reading the backup: %w", admin.ErrBadRequest, err)
+	}
+	if err := c.eng.DropExcept(ctx, append(names, systemDB)); err != nil {
+		return fmt.Errorf("removing databases the backup does not have: %w", err)
+	}
+	var b [8]byte
+	crand.Read(b[:])
+	base, err := c.repl.restart(binary.LittleEndian.Uint64(b[:]))
+	if err != nil {
+		return fmt.Errorf("restarting the replication log: %w", err)
+	}
+	c.log.Info("restored a backup", "from_node", h.NodeID, "backup_position", walstream.Position{Epoch: h.Epoch, TxID: h.TxID}, "databases", names, "new_base", base)
+	c.mu.Lock()
+	sh := c.shipper
+	c.mu.Unlock()
+	if sh == nil {
+		return nil
+	}
+	sh.Notify(base.TxID)
+	n, counts := c.quorum()
+	if n <= 0 {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := sh.WaitAcked(wctx, base.TxID, n, counts); err != nil {
+		return fmt.Errorf("the backup is restored on the primary but not yet on enough replicas: %w", err)
+	}
+	return nil
+}
+
+// userTables lists database.table names holding user data.
+func (c *cluster) userTables(ctx context.Context) ([]string, error) {
+	dbs, err := c.eng.Databases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, db := range dbs {
+		if db == systemDB {
+			continue
+		}
+		s, err := c.eng.Open(ctx, db, engine.SessionInfo{User: "sqlcluster"})
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.Query(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name", nil, engine.StmtOptions{ReadOnly: true})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		row := make([]any, 1)
+		for rows.Next(row) == nil {
+			out = append(out, fmt.Sprintf("%s.%v", db, row[0]))
+		}
+		rows.Close()
+		s.Close()
+	}
+	return out, nil
 }
 
 func (c *cluster) member(id string) (election.Member, bool) {

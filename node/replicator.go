@@ -32,10 +32,11 @@ type replicator struct {
 	endTerm context.CancelFunc
 	// quorum returns how many replica acks a commit needs and which
 	// replicas count, evaluated per commit (membership can change).
-	quorum  func() (n int, counts func(id string) bool)
-	broken  error // a commit that could not be logged: no more writes
-	paused  bool  // a transfer is in progress: commits wait
-	resumed *sync.Cond
+	quorum    func() (n int, counts func(id string) bool)
+	broken    error // a commit that could not be logged: no more writes
+	paused    bool  // a transfer is in progress: commits wait
+	restoring bool  // a restore replaces the databases: commits fail
+	resumed   *sync.Cond
 
 	applied     atomic.Uint64 // last TxID applied to the databases
 	appliedMu   sync.Mutex
@@ -57,6 +58,9 @@ func newReplicator(log *walstream.Log) *replicator {
 var errNotPrimary = &engine.Error{Code: "25006", Message: "cannot execute a write on this node: it is not the primary",
 	Hint: "The cluster is electing a primary or this node lost contact with the majority; retry."}
 
+var errRestoring = &engine.Error{Code: "57P03", Message: "the cluster is restoring a backup; writes are refused until it completes",
+	Hint: "Retry after the restore."}
+
 // BeginCommit implements sqlite.Replication.
 func (r *replicator) BeginCommit(ctx context.Context, db string) (uint64, error) {
 	r.mu.Lock()
@@ -70,6 +74,10 @@ func (r *replicator) BeginCommit(ctx context.Context, db string) (uint64, error)
 	if r.broken != nil {
 		r.mu.Unlock()
 		return 0, r.broken
+	}
+	if r.restoring {
+		r.mu.Unlock()
+		return 0, errRestoring
 	}
 	return r.last.TxID + 1, nil
 }
@@ -207,6 +215,26 @@ func (r *replicator) pause() walstream.Position {
 	defer r.mu.Unlock()
 	r.paused = true
 	return r.last
+}
+
+// restart begins a new history after a restore: no replica's position is
+// in it, so each installs a snapshot of the restored databases.
+func (r *replicator) restart(sum uint64) (walstream.Position, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	base := walstream.Position{Epoch: r.epoch, TxID: r.last.TxID + 1}
+	if err := r.log.Reset(base, sum); err != nil {
+		return base, err
+	}
+	r.last, r.lastSum = base, sum
+	r.setApplied(base.TxID)
+	return base, nil
+}
+
+func (r *replicator) setRestoring(on bool) {
+	r.mu.Lock()
+	r.restoring = on
+	r.mu.Unlock()
 }
 
 func (r *replicator) resume() {

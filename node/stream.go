@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -447,15 +446,27 @@ func (c *cluster) install(ctx context.Context, r io.Reader) (snapshot.Header, er
 	return h, nil
 }
 
+// namingInstaller records the databases a snapshot holds; a restore skips
+// the backup's system database (membership belongs to this cluster).
 type namingInstaller struct {
 	snapshot.Installer
 	names *[]string
+	skip  string
 }
 
 func (n namingInstaller) Begin(ctx context.Context, db snapshot.DBInfo) (snapshot.DBWriter, error) {
+	if db.Name == n.skip {
+		return discard{}, nil
+	}
 	*n.names = append(*n.names, db.Name)
 	return n.Installer.Begin(ctx, db)
 }
+
+type discard struct{}
+
+func (discard) WritePage(context.Context, uint32, []byte) error { return nil }
+func (discard) Commit(context.Context) error                    { return nil }
+func (discard) Abort() error                                    { return nil }
 
 // serveStream serves a replica's stream while this node is primary.
 func (c *cluster) serveStream(ctx context.Context, pc *peer.Conn) {
@@ -517,23 +528,12 @@ func (c *cluster) quorum() (int, func(string) bool) {
 }
 
 // bootstrapVoters is the initial voting membership before the primary has
-// written it: the BootstrapExpect lowest ids among live nodes (the set the
-// election bootstrapped with).
+// written it: the set the election bootstrapped with.
 func (c *cluster) bootstrapVoters() []string {
 	if c.el == nil {
 		return nil
 	}
-	var ids []string
-	for _, m := range c.el.Members() {
-		if m.Alive {
-			ids = append(ids, m.ID)
-		}
-	}
-	sort.Strings(ids)
-	if n := c.cfg.BootstrapExpect; n > 0 && len(ids) > n {
-		ids = ids[:n]
-	}
-	return ids
+	return c.el.Voters()
 }
 
 // contact lists the voters the primary heard from within the lease TTL,

@@ -64,6 +64,19 @@ func openDatabase(ctx context.Context, d *sqlite.Driver, name, path string, nrea
 	return db, nil
 }
 
+// reopenWriter replaces the writer's connection; the caller owns the
+// writer (acquire).
+func (db *database) reopenWriter(ctx context.Context, d *sqlite.Driver, replicated bool) error {
+	c, err := openConn(ctx, d, dsn(db.path, false, replicated))
+	if err != nil {
+		return fmt.Errorf("reopening %s: %w", db.path, err)
+	}
+	old := db.w.conn
+	db.w.conn, db.all[0] = c, c
+	old.close()
+	return nil
+}
+
 func (db *database) checkout(ctx context.Context) (*conn, error) {
 	select {
 	case c := <-db.readers:
@@ -102,7 +115,7 @@ func (db *database) close() error {
 	if len(db.all) > 0 {
 		wc := db.all[0]
 		wc.finalize()
-		if err := wc.exec(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		if err := wc.exec(context.Background(), "PRAGMA main.wal_checkpoint(TRUNCATE)"); err != nil {
 			keep(fmt.Errorf("checkpointing %s: %w", db.name, err))
 		}
 		keep(wc.raw.Close())

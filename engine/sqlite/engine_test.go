@@ -343,3 +343,26 @@ func TestCancelBetweenRows(t *testing.T) {
 		t.Fatalf("next row after cancel: %v, want 57014", err)
 	}
 }
+
+// A database that was never written must still checkpoint and close
+// cleanly (the catalog's in-memory schemas are attached to the writer and
+// must not take part in the checkpoint), both on Close and on DROP.
+func TestCloseUnwrittenDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for i := 0; i < 2; i++ {
+		e, err := Open(ctx, Config{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.CreateDatabase(ctx, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.DropDatabase(ctx, "x", false); err != nil {
+			t.Fatalf("drop: %v", err)
+		}
+		if err := e.Close(); err != nil {
+			t.Fatalf("close #%d: %v", i+1, err)
+		}
+	}
+}

@@ -49,7 +49,7 @@ func (e *Engine) ApplyTxn(ctx context.Context, t *walstream.Txn) error {
 	w.uncheckpointed += len(t.Pages)
 	if w.uncheckpointed >= checkpointPages {
 		w.uncheckpointed = 0
-		w.conn.exec(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+		w.conn.exec(context.Background(), "PRAGMA main.wal_checkpoint(PASSIVE)")
 	}
 	return nil
 }

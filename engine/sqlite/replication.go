@@ -77,6 +77,9 @@ func (w *writer) commit(ctx context.Context, stmts int) (wait func(context.Conte
 	if err != nil {
 		return nil, err
 	}
+	if err := w.openCapture(); err != nil {
+		return nil, w.abortCommit(txid, err)
+	}
 	if err := setHeaderTxID(ctx, c, txid); err != nil {
 		return nil, w.abortCommit(txid, err)
 	}
@@ -112,20 +115,29 @@ func (w *writer) captureCommit(txid uint64, stmts int) (func(context.Context) er
 	w.uncheckpointed += len(captured.Pages)
 	if w.uncheckpointed >= checkpointPages {
 		w.uncheckpointed = 0
-		w.conn.exec(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+		w.conn.exec(context.Background(), "PRAGMA main.wal_checkpoint(PASSIVE)")
 	}
 	return wait, nil
 }
 
+// openCapture positions the capturer at the end of the WAL if it has none:
+// everything already there was logged (or applied from the primary). It
+// must run before the COMMIT whose frames are to be captured.
+func (w *writer) openCapture() error {
+	if w.capt != nil {
+		return nil
+	}
+	c, err := walstream.OpenCapturer(w.walPath)
+	if err != nil {
+		return fmt.Errorf("opening the WAL capturer: %w", err)
+	}
+	w.capt = c
+	return nil
+}
+
 func (w *writer) capture() (walstream.Captured, error) {
 	if w.capt == nil {
-		// Everything already in the WAL was logged (or applied from the
-		// primary) before this transaction began.
-		c, err := walstream.OpenCapturer(w.walPath)
-		if err != nil {
-			return walstream.Captured{}, err
-		}
-		w.capt = c
+		return walstream.Captured{}, errors.New("no capturer was opened before the commit")
 	}
 	return w.capt.Capture()
 }

@@ -232,6 +232,9 @@ func (s *session) standalone(ctx context.Context, query string, args []any) (eng
 		if txid, err = w.repl.BeginCommit(ctx, s.db.name); err != nil {
 			return nil, translateError(err)
 		}
+		if err := w.openCapture(); err != nil {
+			return nil, translateError(w.abortCommit(txid, err))
+		}
 	}
 	res, err := w.conn.run(ctx, query, args)
 	if err != nil {

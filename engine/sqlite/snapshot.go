@@ -118,11 +118,12 @@ func (in installer) Begin(ctx context.Context, info snapshot.DBInfo) (snapshot.D
 		w.release()
 		return nil, fmt.Errorf("installing %q: %w", info.Name, err)
 	}
-	return &dbInstall{DBWriter: dw, db: db, w: w}, nil
+	return &dbInstall{DBWriter: dw, e: e, db: db, w: w}, nil
 }
 
 type dbInstall struct {
 	snapshot.DBWriter
+	e    *Engine
 	db   *database
 	w    *writer
 	done bool
@@ -131,8 +132,12 @@ type dbInstall struct {
 func (d *dbInstall) Commit(ctx context.Context) error {
 	err := d.DBWriter.Commit(ctx)
 	if err == nil {
+		// The installed file's schema cookie can equal the old one, and
+		// the writer's b-tree state belongs to the old file: start the
+		// writer on a fresh connection and have readers drop their cached
+		// schema.
+		err = d.db.reopenWriter(ctx, d.e.driver, d.e.cfg.Replication != nil)
 		d.db.schemaGen.Add(1)
-		d.w.conn.schemaGen = d.db.schemaGen.Load()
 	}
 	d.finish()
 	return err
