@@ -20,8 +20,9 @@ type Config struct {
 	NodeID string
 	// BindAddr is the host:port gossip listens on (TCP and UDP).
 	BindAddr string
-	// AdvertiseAddr is the host:port other nodes reach gossip at. Empty:
-	// derived from BindAddr (a private IP when bound to 0.0.0.0).
+	// AdvertiseAddr is the host:port (or host, then BindAddr's port) other
+	// nodes reach gossip at. Empty: derived from BindAddr (a private IP
+	// when bound to 0.0.0.0).
 	AdvertiseAddr string
 
 	// PeerAddr, PGAddr and AdminAddr are advertised in the node's metadata;
@@ -62,7 +63,8 @@ type Config struct {
 	// granted, whenever this node adopts a newer epoch. The node must stop
 	// accepting writes and frames of older epochs before it returns. An
 	// error vetoes the adoption. It must not call back into the Election
-	// except for the read-only accessors (Role, Epoch, Members, Primary).
+	// except for the read-only accessors (Role, Epoch, Members, Primary,
+	// Voters, Stats).
 	OnFence func(epoch uint64) error
 	// Vote carries RequestVote to other nodes (required).
 	Vote VoteTransport
@@ -95,11 +97,6 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(cfg.BindAddr); err != nil {
 		return cfg, fmt.Errorf("election: parsing BindAddr %q: %w", cfg.BindAddr, err)
-	}
-	if cfg.AdvertiseAddr != "" {
-		if _, _, err := net.SplitHostPort(cfg.AdvertiseAddr); err != nil {
-			return cfg, fmt.Errorf("election: parsing AdvertiseAddr %q: %w", cfg.AdvertiseAddr, err)
-		}
 	}
 	if cfg.StateDir == "" {
 		return cfg, errors.New("election: StateDir is required")

@@ -50,7 +50,10 @@
 // cannot win, for example one cut off from a healthy primary, never bumps
 // epochs and disrupts the cluster; then the real vote. A voter that sees
 // a live lease of another node refuses (lease stickiness) unless the
-// request is a leadership transfer. Losers back off for a random TTL/2..TTL.
+// request is a leadership transfer; likewise, for one TTL after granting a
+// vote, it refuses rivals of that candidate, whose lease may not have
+// reached it yet. A node claims nothing during its first TTL, while it
+// learns the cluster. Losers back off for a random TTL/2..TTL.
 //
 // # Concurrency
 //

@@ -330,8 +330,20 @@ func (e *Election) Primary() (Member, bool) {
 }
 
 // Voters returns the voting membership this node uses: Config.Voters when
-// it has one, otherwise the bootstrap set (once formed), otherwise nil.
-func (e *Election) Voters() []string { return e.voters(e.cfg.Position()) }
+// it has one, otherwise the bootstrap set once formed, otherwise nil. It
+// only reads (the election loop forms the bootstrap set), so it is safe to
+// call from the commit path, e.g. to size a quorum before the membership
+// is written.
+func (e *Election) Voters() []string {
+	if e.cfg.Voters != nil {
+		if v := e.cfg.Voters(); len(v) > 0 {
+			return normalizeIDs(v)
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.st.Bootstrap)
+}
 
 // Stats returns counters and the current state.
 func (e *Election) Stats() Stats {

@@ -282,15 +282,18 @@ func TestNonVoterNeverClaims(t *testing.T) {
 	}
 }
 
-// TestJoinLater: a node whose seed is not up yet keeps retrying, and a
-// node whose seed list names itself and a DNS name still joins.
+// TestJoinRetriesUntilSeedIsUp: a node whose seed (a DNS name) is not up
+// yet keeps resolving and retrying until it is.
 func TestJoinRetriesUntilSeedIsUp(t *testing.T) {
 	t.Parallel()
 	c := newTestCluster(t, 0)
 	seed := freePort(t)
 	b := c.start("b", func(cfg *Config) { cfg.Join = []string{"localhost:" + seed[strings.LastIndex(seed, ":")+1:]} })
 	time.Sleep(300 * time.Millisecond)
-	c.start("a", func(cfg *Config) { cfg.BindAddr = seed; cfg.Join = nil })
+	a := c.start("a", func(cfg *Config) { cfg.BindAddr, cfg.AdvertiseAddr, cfg.Join = seed, "127.0.0.1", nil })
+	if a.gossip != seed {
+		t.Errorf("a advertises %s, want %s (bare advertise host takes the bind port)", a.gossip, seed)
+	}
 	waitFor(t, 3*joinEvery+time.Second, func() bool { return len(aliveIDs(b.e)) == 2 },
 		func() string { return fmt.Sprintf("b to join a once it is up: %v", aliveIDs(b.e)) })
 }

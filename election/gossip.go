@@ -31,14 +31,20 @@ func (e *Election) startGossip(ctx context.Context) error {
 	}
 	mc.BindAddr, mc.BindPort = host, p
 	if e.cfg.AdvertiseAddr != "" {
-		ah, ap, _ := net.SplitHostPort(e.cfg.AdvertiseAddr)
+		ah, ap, err := net.SplitHostPort(e.cfg.AdvertiseAddr)
+		if err != nil { // a bare host: gossip's own port
+			ah, ap = strings.Trim(e.cfg.AdvertiseAddr, "[]"), port
+		}
 		ip, err := resolveIP(ctx, ah)
 		if err != nil {
 			return fmt.Errorf("election: resolving AdvertiseAddr %q: %w", e.cfg.AdvertiseAddr, err)
 		}
 		n, err := strconv.Atoi(ap)
-		if err != nil || n <= 0 || n > 65535 {
+		if err != nil || n < 0 || n > 65535 {
 			return fmt.Errorf("election: bad port in AdvertiseAddr %q", e.cfg.AdvertiseAddr)
+		}
+		if n == 0 {
+			n = p // and with a dynamic bind port, memberlist uses the bound one
 		}
 		mc.AdvertiseAddr, mc.AdvertisePort = ip, n
 	}

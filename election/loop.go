@@ -208,7 +208,7 @@ func (e *Election) followerStep(now time.Time, voters []string, pos walstream.Po
 		defer e.wg.Done()
 		defer func() { <-e.campaign }()
 		if best != self {
-			e.log.Info("no lease for a while; claiming although not the preferred candidate", "preferred", best)
+			e.log.Debug("no lease for a while; claiming although not the preferred candidate", "preferred", best)
 		}
 		if err := e.runCampaign(e.ctx, false); err != nil {
 			e.log.Debug("campaign failed", "err", err)
