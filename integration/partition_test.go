@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,12 +76,22 @@ func TestStreamPartitionIsolatesPrimary(t *testing.T) {
 	wg := w.run(ctx, 6)
 	time.Sleep(2 * time.Second)
 	before := w.okCount.Load()
+	isolated := old.mustConnect(t)
 	for _, n := range c.nodes {
 		if n != old {
 			c.lab.cut(old.host, n.host)
 		}
 	}
 	cut := time.Now()
+	// A write that reaches the isolated primary commits there but can
+	// never be acknowledged: it must fail, and vanish after the heal.
+	isolatedErr := make(chan error, 1)
+	go func() {
+		ictx, icancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer icancel()
+		_, err := isolated.Exec(ictx, "INSERT INTO t VALUES (-1, 'isolated')")
+		isolatedErr <- err
+	}()
 	// The majority side elects a new primary.
 	var fresh *clusterNode
 	deadline := time.Now().Add(20 * time.Second)
@@ -117,6 +128,11 @@ func TestStreamPartitionIsolatesPrimary(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if err := <-isolatedErr; err == nil {
+		t.Errorf("a write to the isolated primary was acknowledged")
+	} else {
+		t.Logf("write to the isolated primary: %v", err)
+	}
 	time.Sleep(2 * time.Second)
 	c.lab.heal(len(c.nodes))
 	time.Sleep(3 * time.Second)
@@ -126,4 +142,11 @@ func TestStreamPartitionIsolatesPrimary(t *testing.T) {
 	c.waitConverged("SELECT id, v FROM t ORDER BY id", 40*time.Second)
 	w.check(t, fresh)
 	w.check(t, old)
+	var n int
+	if err := old.mustConnect(t).QueryRow(context.Background(), "SELECT count(*) FROM t WHERE id = -1").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the unacknowledged write of the isolated primary survived: %d %v", n, err)
+	}
+	if log, _ := readFile(old.logPath); !strings.Contains(log, "installing a snapshot from the primary") {
+		t.Errorf("the old primary, which had a transaction nobody else has, was not reset by a snapshot")
+	}
 }

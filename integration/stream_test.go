@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -249,6 +251,29 @@ func TestStreamReplication(t *testing.T) {
 	if rows != 64 {
 		t.Errorf("converged on %d rows, want 64", rows)
 	}
+	// Where replica reads run.
+	if _, err := rc.Exec(ctx, "SET sqlcluster.read_consistency = bogus"); err == nil || !strings.Contains(err.Error(), "22023") {
+		t.Errorf("invalid read_consistency: %v", err)
+	}
+	for _, mode := range []string{"local", "primary", "session"} {
+		mustExec(t, rc, "SET sqlcluster.read_consistency = '"+mode+"'")
+		if err := rc.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+			t.Errorf("read with read_consistency=%s: %v", mode, err)
+		}
+	}
+	// Replication series on the primary's /metrics.
+	resp, err := http.Get(primary.adminURL("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"sqlcluster_replication_lag_seconds_bucket", "sqlcluster_epoch 1", "sqlcluster_is_primary 1",
+		"sqlcluster_replica_lag_transactions{replica=", "sqlcluster_replicated_bytes_total", "sqlcluster_elections_won_total 1", "sqlcluster_snapshot_installs_total"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("primary /metrics lacks %q", want)
+		}
+	}
 	// Operator view.
 	out, err := ctl(t, replica, "leader")
 	if err != nil || !strings.Contains(out, primary.id) {
@@ -489,4 +514,39 @@ func TestStreamBackupRestore(t *testing.T) {
 	// The cluster keeps working: writes through a replica.
 	mustExec(t, replica.mustConnect(t), "INSERT INTO t VALUES (1000, 'after restore')")
 	c.waitConverged("SELECT id, v FROM t ORDER BY id", 20*time.Second)
+}
+
+// With no primary electable (two of three nodes down), a write waits a
+// bounded time and fails with a clear, retryable error; local reads go on.
+func TestStreamNoPrimary(t *testing.T) {
+	c := startCluster(t, clusterOpts{n: 3})
+	primary := c.waitPrimary(10 * time.Second)
+	mustExec(t, primary.mustConnect(t), "CREATE TABLE t (id bigint PRIMARY KEY, v text)")
+	mustExec(t, primary.mustConnect(t), "INSERT INTO t VALUES (1, 'before')")
+	var survivor *clusterNode
+	for _, n := range c.nodes {
+		if n != primary && survivor == nil {
+			survivor = n
+		}
+	}
+	c.waitConverged("SELECT id, v FROM t ORDER BY id", 10*time.Second)
+	for _, n := range c.nodes {
+		if n != survivor {
+			n.kill9()
+		}
+	}
+	conn := survivor.mustConnect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := conn.Exec(ctx, "INSERT INTO t VALUES (2, 'no primary')")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || (pe.Code != "57P03" && pe.Code != "25006" && pe.Code != "08007") {
+		t.Fatalf("write without a primary: %v, want 57P03", err)
+	}
+	t.Logf("write without a primary failed after %v: %s %s (hint: %s)", time.Since(start).Round(time.Millisecond), pe.Code, pe.Message, pe.Hint)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+		t.Errorf("local read without a primary: %d %v", n, err)
+	}
 }

@@ -80,12 +80,19 @@ func (r controlResponse) err() error {
 var errNoPrimary = &engine.Error{Code: "57P03", Message: "no primary is available to accept writes",
 	Hint: "The cluster is electing a primary or has lost its majority; retry shortly."}
 
+// errPrimaryIsHere tells a caller about to forward that this node became
+// the primary meanwhile: run locally instead.
+var errPrimaryIsHere = errors.New("this node is the primary")
+
 // dialPrimary connects to the current primary, waiting up to WriteWait for
 // one to be known.
 func (c *cluster) dialPrimary(ctx context.Context, kind peer.Kind) (*peer.Conn, error) {
 	deadline := time.Now().Add(c.cfg.WriteWait)
 	var lastErr error
 	for {
+		if p, ok := c.el.Primary(); ok && p.ID == c.n.cfg.NodeID && c.repl.isPrimary() {
+			return nil, errPrimaryIsHere
+		}
 		if p, ok := c.el.Primary(); ok && p.ID != c.n.cfg.NodeID {
 			dctx, cancel := context.WithTimeout(ctx, c.cfg.LeaseTTL)
 			conn, err := c.tr.Dial(dctx, p.PeerAddr, kind)

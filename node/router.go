@@ -184,7 +184,9 @@ func (s *routedSession) Describe(ctx context.Context, query string, opt engine.S
 	if s.remoteTx || (!s.local.InTx() && !s.primaryHere() && !opt.ReadOnly) {
 		var d *engine.Description
 		err := s.forwarded(ctx, func(fs *forward.Session) (err error) { d, err = fs.Describe(ctx, query, opt); return })
-		return d, err
+		if !errors.Is(err, errPrimaryIsHere) {
+			return d, err
+		}
 	}
 	if err := s.beforeLocalRead(ctx); err != nil {
 		return nil, err
@@ -196,7 +198,9 @@ func (s *routedSession) Query(ctx context.Context, query string, args []any, opt
 	if s.useRemote(opt.ReadOnly && !opt.Standalone) {
 		var rows engine.Rows
 		err := s.forwarded(ctx, func(fs *forward.Session) (err error) { rows, err = fs.Query(ctx, query, args, opt); return })
-		return rows, err
+		if !errors.Is(err, errPrimaryIsHere) {
+			return rows, err
+		}
 	}
 	if !s.local.InTx() {
 		if err := s.beforeLocalRead(ctx); err != nil {
@@ -207,7 +211,9 @@ func (s *routedSession) Query(ctx context.Context, query string, args []any, opt
 	if err != nil && !s.local.InTx() && !opt.ReadOnly && isNotPrimary(err) {
 		// This node stepped down between routing and committing; the
 		// statement was rolled back, so it can run on the new primary.
-		err = s.forwarded(ctx, func(fs *forward.Session) (err error) { rows, err = fs.Query(ctx, query, args, opt); return })
+		if ferr := s.forwarded(ctx, func(fs *forward.Session) (err error) { rows, err = fs.Query(ctx, query, args, opt); return }); !errors.Is(ferr, errPrimaryIsHere) {
+			err = ferr
+		}
 	}
 	return rows, err
 }
@@ -225,6 +231,9 @@ func (s *routedSession) Begin(ctx context.Context, opt engine.TxOptions) error {
 		return s.local.Begin(ctx, opt)
 	}
 	err := s.forwarded(ctx, func(fs *forward.Session) error { return fs.Begin(ctx, opt) })
+	if errors.Is(err, errPrimaryIsHere) {
+		return s.local.Begin(ctx, opt)
+	}
 	if err == nil {
 		s.remoteTx = true
 	}
