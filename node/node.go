@@ -3,6 +3,24 @@
 // only turns flags into a Config; everything that runs lives here, so that a
 // test can start several nodes in one process.
 //
+// In stream mode (stream.go) the node is also a member of a cluster: the
+// engine is opened with the replicator (replicator.go) in its commit path,
+// so every commit is logged and shipped before it is acknowledged; the
+// pg front end talks to a router (router.go) that keeps autocommit reads
+// local and forwards everything else to the primary over a peer
+// connection. The data path is
+//
+//	client → wire → router → engine/sqlite → replicator → walstream (log, shipper)
+//	                   └──── forward (replica → primary's engine)
+//
+// and the election (election/) hands out the role the cluster follows:
+// primary (ship the log), replica (follow the primary, install snapshots
+// when told to) or none (refuse writes). The invariants: the commit lock
+// in the replicator orders commits, log appends and epoch changes, so a
+// log entry is never written for an epoch the node has already fenced;
+// the replication log, not the WAL, is the durable record, and at start
+// the databases are brought to it (recover).
+//
 // Start order is engine, then admin (so /health answers while the pg port
 // opens), then the pg listener. Stop reverses it: stop accepting clients,
 // let running statements finish within the shutdown timeout, cancel the

@@ -414,6 +414,9 @@ func (c *cluster) installFrom(ctx context.Context, p election.Member) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	local, sum := c.wal.Last()
+	c.log.Warn("replacing local databases with the primary's snapshot; local transactions the primary does not have are discarded",
+		"local_last", local, "local_sum", fmt.Sprintf("%016x", sum), "log_first", c.wal.First(), "primary", p.ID, "primary_position", p.Pos)
 	h, err := c.install(ctx, conn)
 	if err != nil {
 		return fmt.Errorf("installing the snapshot from %s: %w", p.ID, err)
