@@ -370,6 +370,9 @@ func (c *cluster) followOnce(ctx context.Context, p election.Member) error {
 	if force {
 		return fmt.Errorf("%w: local databases do not match the log", walstream.ErrNeedSnapshot)
 	}
+	if err := c.applyLogTail(ctx); err != nil {
+		return err
+	}
 	if last, _ := c.wal.Last(); last.TxID == 0 && p.Pos.TxID > 0 {
 		// A new node starts from a snapshot rather than replaying the
 		// primary's whole history.
@@ -403,6 +406,35 @@ func (c *cluster) followOnce(ctx context.Context, p election.Member) error {
 	})
 	c.repl.reset()
 	return err
+}
+
+// applyLogTail applies what the log holds beyond the databases: a stream
+// that ended on a failed apply leaves logged transactions unapplied, and
+// the next stream starts after the log's end.
+func (c *cluster) applyLogTail(ctx context.Context) error {
+	last, _ := c.wal.Last()
+	from := c.repl.applied.Load() + 1
+	if from > last.TxID {
+		return nil
+	}
+	rd, err := c.wal.NewReader(from)
+	if err != nil {
+		return fmt.Errorf("%w: the log no longer holds transaction %d (%v)", walstream.ErrNeedSnapshot, from, err)
+	}
+	defer rd.Close()
+	for {
+		t, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("applying the log's tail: %w", err)
+		}
+		if err := c.eng.ApplyTxn(ctx, t); err != nil {
+			return fmt.Errorf("applying the log's tail: %w", err)
+		}
+		c.repl.setApplied(t.Pos.TxID)
+	}
 }
 
 // installFrom replaces the local databases with the primary's snapshot.

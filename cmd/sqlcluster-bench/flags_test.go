@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +33,47 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("-workloads: %v %+v", err, cfg.workloads)
 	}
 
+	if !cfg.cluster || cfg.failovers != 3 || !cfg.runsMain() || !cfg.runsStream() {
+		t.Errorf("default run: cluster %v failovers %d main %v stream %v", cfg.cluster, cfg.failovers, cfg.runsMain(), cfg.runsStream())
+	}
+	for _, tc := range []struct {
+		args         []string
+		main, stream bool
+	}{
+		{[]string{"-only", "stream"}, false, true},
+		{[]string{"-cluster=false"}, true, false},
+		{[]string{"-only", "sqlcluster"}, true, false},
+		{[]string{"-only", "postgres"}, true, false},
+		// The PostgreSQL stand-in cannot run stream mode.
+		{[]string{"-x-sqlcluster-as-postgres"}, true, false},
+	} {
+		cfg, err := parseFlags(append(append([]string{}, base...), tc.args...), io.Discard)
+		if err != nil || cfg.runsMain() != tc.main || cfg.runsStream() != tc.stream {
+			t.Errorf("%q: err %v, main %v stream %v; want %v %v", tc.args, err, cfg.runsMain(), cfg.runsStream(), tc.main, tc.stream)
+		}
+	}
+	if s := sides(mustParse(t, append(base, "-only", "stream"))); len(s) != 0 {
+		t.Errorf("-only stream runs sides %v", s)
+	}
+	if cfg := mustParse(t, append(base, "-failovers", "0")); cfg.failovers != 0 || !cfg.runsStream() {
+		t.Errorf("-failovers 0: %+v", cfg)
+	}
+	// The stream section needs insert.sql even when -workloads omits it.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "point_select.sql"), []byte("SELECT 1;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseFlags([]string{"-bench-dir", dir, "-workloads", "point_select"}, io.Discard); err == nil || !strings.Contains(err.Error(), "insert") {
+		t.Errorf("stream section without insert.sql: err = %v", err)
+	}
+	if _, err := parseFlags([]string{"-bench-dir", dir, "-workloads", "point_select", "-cluster=false"}, io.Discard); err != nil {
+		t.Errorf("-cluster=false without insert.sql: %v", err)
+	}
+
 	for _, bad := range [][]string{
+		{"-only", "stream", "-cluster=false"},
+		{"-only", "stream", "-x-sqlcluster-as-postgres"},
+		{"-failovers", "-1"},
 		{"-only", "mysql"},
 		{"-protocol", "binary"},
 		{"-duration", "1500ms"},
@@ -54,4 +96,13 @@ func TestUsageHidesInternalFlags(t *testing.T) {
 	if strings.Contains(b.String(), "x-sqlcluster") || !strings.Contains(b.String(), "-only") {
 		t.Errorf("usage:\n%s", b.String())
 	}
+}
+
+func mustParse(t *testing.T, args []string) config {
+	t.Helper()
+	cfg, err := parseFlags(args, io.Discard)
+	if err != nil {
+		t.Fatalf("parseFlags(%q): %v", args, err)
+	}
+	return cfg
 }

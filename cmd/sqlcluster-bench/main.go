@@ -9,11 +9,23 @@
 // every workload script under pgbench, and stops it; then it builds
 // ./cmd/sqlclusterd, starts it on a fresh data directory and does the same.
 //
+// A second section measures stream mode (unless -cluster=false; -only
+// stream runs it alone). The autocommit INSERT workload runs, with the same
+// pgbench settings, against a fresh single-mode sqlclusterd (the baseline)
+// and then against the primary of a fresh 3-node cluster on 127.0.0.1 with
+// --sync-replicas 0 and one with --sync-replicas quorum. Around each cluster
+// run the primary's sqlcluster_replication_lag_seconds histogram is scraped
+// and p50/p99 are computed from the bucket deltas. On the quorum cluster a
+// pgx client then writes in a loop through a replica while the primary is
+// SIGKILLed, -failovers times; the time from the kill to the first INSERT
+// issued after it succeeding is the failover time. The killed node is
+// restarted and caught up before the next repetition.
+//
 // Invariants the harness keeps, because a benchmark that breaks them
 // measures the wrong thing:
 //
-//   - Sequential: at most one server exists at any time, so the two never
-//     compete for CPU, page cache or fsync bandwidth.
+//   - Sequential: at most one server (or one cluster) exists at any time,
+//     so they never compete for CPU, page cache or fsync bandwidth.
 //   - Identical inputs: both servers get the same schema, data, scripts,
 //     client count, query mode and connection path (TCP loopback, sslmode
 //     left at the client default).
@@ -40,6 +52,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -47,7 +60,9 @@ import (
 
 // config is everything a run depends on, fixed after flag parsing.
 type config struct {
-	only        string // "", "postgres" or "sqlcluster"
+	only        string // "", "postgres", "sqlcluster" or "stream"
+	cluster     bool   // run the stream-mode section
+	failovers   int    // failover repetitions in the stream-mode section
 	duration    time.Duration
 	clients     int
 	threads     int
@@ -95,6 +110,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		benchSide(ctx, cfg, side, rep, logf)
 	}
+	if cfg.runsStream() && ctx.Err() == nil {
+		benchStream(ctx, cfg, rep.Cluster, logf)
+	}
 	rep.finish()
 
 	if err := writeMarkdown(stdout, rep); err != nil {
@@ -123,7 +141,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	var workloadList string
 	var quick bool
-	fs.StringVar(&cfg.only, "only", "", "run one side only: sqlcluster or postgres")
+	fs.StringVar(&cfg.only, "only", "", "run one part only: postgres, sqlcluster (single mode) or stream (the 3-node cluster section)")
+	fs.BoolVar(&cfg.cluster, "cluster", true, "run the stream-mode section (3-node clusters: INSERT TPS, replication lag, failover)")
+	fs.IntVar(&cfg.failovers, "failovers", 3, "kill -9 failover repetitions in the stream-mode section (0 skips them)")
 	fs.DurationVar(&cfg.duration, "duration", 15*time.Second, "pgbench -T per workload and server")
 	fs.BoolVar(&quick, "quick", false, "short smoke run: -duration 3s unless -duration is given")
 	fs.IntVar(&cfg.clients, "clients", 8, "pgbench -c (concurrent client connections)")
@@ -156,9 +176,22 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 
 	switch cfg.only {
-	case "", "postgres", "sqlcluster":
+	case "", sidePostgres, sideSqlcluster, sectionStream:
 	default:
-		return config{}, fmt.Errorf("-only must be sqlcluster or postgres, not %q", cfg.only)
+		return config{}, fmt.Errorf("-only must be postgres, sqlcluster or stream, not %q", cfg.only)
+	}
+	if cfg.only == sectionStream && !cfg.cluster {
+		return config{}, fmt.Errorf("-only stream contradicts -cluster=false")
+	}
+	if cfg.fakeCluster {
+		// A PostgreSQL stand-in has no stream mode.
+		if cfg.only == sectionStream {
+			return config{}, fmt.Errorf("-only stream needs a real sqlclusterd, not the PostgreSQL stand-in")
+		}
+		cfg.cluster = false
+	}
+	if cfg.failovers < 0 {
+		return config{}, fmt.Errorf("-failovers must be ≥ 0")
 	}
 	switch cfg.protocol {
 	case "simple", "extended", "prepared":
@@ -190,7 +223,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return config{}, fmt.Errorf("resolve path: %w", err)
 		}
 	}
-	for _, w := range cfg.workloads {
+	scripts := cfg.workloads
+	if cfg.runsStream() {
+		ins, _ := workloadByName("insert")
+		scripts = append(slices.Clone(scripts), ins)
+	}
+	for _, w := range scripts {
 		if _, err := os.Stat(filepath.Join(cfg.benchDir, w.Script)); err != nil {
 			return config{}, fmt.Errorf("workload %s: %w (run from the repository root or set -bench-dir)", w.Name, err)
 		}
@@ -198,12 +236,21 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return cfg, nil
 }
 
+// runsMain reports whether the main table (PostgreSQL vs single mode) runs.
+func (cfg config) runsMain() bool { return cfg.only != sectionStream }
+
+// runsStream reports whether the stream-mode section runs.
+func (cfg config) runsStream() bool {
+	return cfg.cluster && (cfg.only == "" || cfg.only == sectionStream)
+}
+
 // usage prints the flags except the hidden x- ones.
 func usage(fs *flag.FlagSet) {
 	out := fs.Output()
 	fmt.Fprintf(out, "Usage: sqlcluster-bench [flags]\n\n"+
-		"Benchmarks sqlclusterd against a throwaway PostgreSQL 15 with pgbench and\n"+
-		"prints a Markdown table of TPS and ratios.\n\nFlags:\n")
+		"Benchmarks sqlclusterd against a throwaway PostgreSQL 15 with pgbench, then\n"+
+		"3-node stream-mode clusters against single mode (INSERT TPS, replication lag,\n"+
+		"failover time), and prints Markdown tables of figures and ratios.\n\nFlags:\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		if strings.HasPrefix(f.Name, "x-") {
 			return

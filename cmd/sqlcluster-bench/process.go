@@ -86,6 +86,21 @@ func (p *process) stop(sig syscall.Signal, grace time.Duration) error {
 	}
 }
 
+// kill SIGKILLs the process group without warning, as a crash would, and
+// waits for the child to be reaped.
+func (p *process) kill() error {
+	if gone, _ := p.exited(); gone {
+		return nil
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("pid %d survived SIGKILL", p.cmd.Process.Pid)
+	}
+}
+
 // logTail returns the last n lines of the child's log, for error reports.
 func (p *process) logTail(n int) string {
 	return fileTail(p.logPath, n)
@@ -113,6 +128,21 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freePorts returns n distinct unused loopback TCP ports. The listeners are
+// held until all n are found so the kernel cannot hand out one port twice.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find free port: %w", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }
 
 // removeAll removes a temporary directory, retrying briefly because a server

@@ -59,6 +59,8 @@ type report struct {
 	Config     runConfig    `json:"config"`
 	Rows       []row        `json:"results"`
 	SideErrors []string     `json:"side_errors,omitempty"`
+	// Cluster is the stream-mode section; nil when it is not run.
+	Cluster *clusterReport `json:"cluster,omitempty"`
 }
 
 func newReport(cfg config) *report {
@@ -74,6 +76,12 @@ func newReport(cfg config) *report {
 			Only:        cfg.only,
 			StandIn:     cfg.fakeCluster,
 		},
+	}
+	if cfg.runsStream() {
+		r.Cluster = newClusterReport(cfg.failovers)
+	}
+	if !cfg.runsMain() {
+		return r
 	}
 	for _, w := range cfg.workloads {
 		skipped := cell{Status: statusSkipped}
@@ -117,6 +125,9 @@ func (r *report) finish() {
 			row.Ratio, row.TargetMet = &ratio, &met
 		}
 	}
+	if r.Cluster != nil {
+		r.Cluster.finish()
+	}
 }
 
 // hasErrors reports whether any cell that was meant to run did not run
@@ -129,7 +140,7 @@ func (r *report) hasErrors() bool {
 			}
 		}
 	}
-	return len(r.SideErrors) > 0
+	return len(r.SideErrors) > 0 || (r.Cluster != nil && r.Cluster.hasErrors())
 }
 
 // writeMarkdown prints the table, per-cell details and the machine facts.
@@ -139,7 +150,36 @@ func writeMarkdown(w io.Writer, r *report) error {
 	if r.Config.StandIn {
 		sqlcLabel = "sqlclusterd (stand-in: PostgreSQL 15)"
 	}
-	fmt.Fprintf(&b, "| workload | %s TPS | %s TPS | ratio | target |\n", pgLabel, sqlcLabel)
+	if len(r.Rows) > 0 {
+		writeMainTable(&b, r, pgLabel, sqlcLabel)
+	}
+	for _, e := range r.SideErrors {
+		fmt.Fprintf(&b, "- error: %s\n", oneLine(e, 300))
+	}
+	if b.Len() > 0 {
+		b.WriteString("\n")
+	}
+	if r.Cluster != nil {
+		writeClusterMarkdown(&b, r.Cluster)
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Machine: %s\n", r.Machine.summary())
+	fmt.Fprintf(&b, "Run: pgbench -c %d -j %d -T %d -n -M %s --max-tries=%d, scale 1, TCP 127.0.0.1; ",
+		r.Config.Clients, r.Config.Threads, r.Config.DurationSec, r.Config.Protocol, r.Config.MaxTries)
+	if len(r.Rows) > 0 {
+		b.WriteString("PostgreSQL fsync=on synchronous_commit=on, default shared_buffers; ")
+	}
+	b.WriteString("servers run one after the other.\n")
+	if r.Cluster != nil {
+		b.WriteString("Stream mode: each configuration on fresh data directories; lag from the primary's sqlcluster_replication_lag_seconds histogram (bucket deltas over the quorum run, linear interpolation within a bucket); failover = kill -9 of the primary to the first INSERT issued after the kill succeeding, from a pgx client writing through a replica, the killed node restarted and caught up between repetitions.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeMainTable is the PostgreSQL vs single-mode table and its details.
+func writeMainTable(b *strings.Builder, r *report, pgLabel, sqlcLabel string) {
+	fmt.Fprintf(b, "| workload | %s TPS | %s TPS | ratio | target |\n", pgLabel, sqlcLabel)
 	b.WriteString("|---|---:|---:|---:|---|\n")
 	for _, row := range r.Rows {
 		ratio := "—"
@@ -152,7 +192,7 @@ func writeMarkdown(w io.Writer, r *report) error {
 				target += " **MISSED**"
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n",
 			row.Title, cellText(row.Postgres), cellText(row.Sqlcluster), ratio, target)
 	}
 	b.WriteString("\n")
@@ -164,18 +204,9 @@ func writeMarkdown(w io.Writer, r *report) error {
 			if s.c.Status == statusSkipped {
 				continue
 			}
-			fmt.Fprintf(&b, "- %s on %s: %s\n", row.Workload, s.label, cellDetail(s.c))
+			fmt.Fprintf(b, "- %s on %s: %s\n", row.Workload, s.label, cellDetail(s.c))
 		}
 	}
-	for _, e := range r.SideErrors {
-		fmt.Fprintf(&b, "- error: %s\n", oneLine(e, 300))
-	}
-	b.WriteString("\n")
-	fmt.Fprintf(&b, "Machine: %s\n", r.Machine.summary())
-	fmt.Fprintf(&b, "Run: pgbench -c %d -j %d -T %d -n -M %s --max-tries=%d, scale 1, TCP 127.0.0.1; PostgreSQL fsync=on synchronous_commit=on, default shared_buffers; servers run one after the other.\n",
-		r.Config.Clients, r.Config.Threads, r.Config.DurationSec, r.Config.Protocol, r.Config.MaxTries)
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // cellText is the table cell: a TPS figure only for clean runs.

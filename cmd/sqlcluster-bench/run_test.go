@@ -119,3 +119,113 @@ func TestRunServerThatDies(t *testing.T) {
 	}
 	assertEmpty(t, tmp)
 }
+
+// TestRunStreamServerThatDies checks the stream section's error path: a
+// sqlclusterd that exits at startup yields an error in every stream row,
+// its log tail on stderr, exit status 1 and nothing left behind.
+func TestRunStreamServerThatDies(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	tmp := t.TempDir()
+	fake := filepath.Join(t.TempDir(), "sqlclusterd")
+	script := "#!/bin/sh\necho 'cannot open data dir' >&2\nexit 3\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{
+		"-bench-dir", "../../bench", "-tmp-dir", tmp, "-only", "stream",
+		"-sqlclusterd-bin", fake, "-quick", "-json", jsonPath,
+	}, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	out := stdout.String()
+	for _, re := range []string{
+		`(?m)^\| INSERT TPS, single mode \(baseline\) \| ERROR \(sqlclusterd: server exited during startup`,
+		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas 0 \| ERROR \(node n1: server exited during startup.* \| — \| ≥0\.8× \|$`,
+		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas quorum \| ERROR \(node n1: `,
+		`(?m)^\| replication lag p99, quorum run \| ERROR \(node n1: .* \| — \| <20 ms \|$`,
+		`(?m)^\| failover \(kill -9 primary → INSERT ok\), max of 3 \| ERROR \(node n1: .* \| — \| <3 s \|$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("stdout does not match %s:\n%s", re, out)
+		}
+	}
+	if strings.Contains(out, "| workload |") {
+		t.Errorf("-only stream printed the main table:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "cannot open data dir") {
+		t.Errorf("server log tail not shown:\n%s", stderr.String())
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Results []row          `json:"results"`
+		Cluster *clusterReport `json:"cluster"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 0 || rep.Cluster == nil || rep.Cluster.Quorum.Insert.Status != statusError || rep.Cluster.Failover.Status != statusError {
+		t.Errorf("json: %s", b)
+	}
+	assertEmpty(t, tmp)
+}
+
+// TestRunStreamSection runs the stream section for real, briefly: a
+// single-mode server and two 3-node clusters built from this repository,
+// pgbench against the primary, the lag histogram and one failover. Targets
+// may be missed (the machine decides); every figure must be present.
+func TestRunStreamSection(t *testing.T) {
+	bin := needPostgres(t)
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go toolchain to build sqlclusterd")
+	}
+	tmp := t.TempDir()
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{
+		"-repo", "../..", "-bench-dir", "../../bench", "-pg-bin", bin, "-tmp-dir", tmp,
+		"-only", "stream", "-duration", "1s", "-clients", "2", "-failovers", "1", "-json", jsonPath,
+	}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, re := range []string{
+		`(?m)^\| INSERT TPS, single mode \(baseline\) \| [0-9]+ \| — \| — \|$`,
+		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas 0 \| [0-9]+ \| [0-9.]+× \| ≥0\.8× (met|\*\*MISSED\*\*) \|$`,
+		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas quorum \| [0-9]+ \| [0-9.]+× \| ≥0\.5× (met|\*\*MISSED\*\*) \|$`,
+		`(?m)^\| replication lag p50, quorum run \| >?\s?[0-9.]+ ms \| — \| — \|$`,
+		`(?m)^\| replication lag p99, quorum run \| >?\s?[0-9.]+ ms \| — \| <20 ms (met|\*\*MISSED\*\*) \|$`,
+		`(?m)^\| failover \(kill -9 primary → INSERT ok\), max of 1 \| [0-9.]+ s \| — \| <3 s (met|\*\*MISSED\*\*) \|$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("stdout does not match %s:\n%s", re, out)
+		}
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Cluster *clusterReport `json:"cluster"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Cluster
+	if c == nil || c.Quorum.Lag.Observations <= 0 || len(c.Failover.Runs) != 1 || c.Failover.Runs[0].Seconds <= 0 {
+		t.Fatalf("json: %s", b)
+	}
+	// The failover really replaced the primary.
+	if r := c.Failover.Runs[0]; r.NewPrimary == "" || r.NewPrimary == r.Killed {
+		t.Errorf("failover run %+v", r)
+	}
+	assertEmpty(t, tmp)
+}

@@ -13,6 +13,8 @@ import (
 const (
 	sidePostgres   = "postgres"
 	sideSqlcluster = "sqlcluster"
+	// sectionStream is the stream-mode section, selectable with -only.
+	sectionStream = "stream"
 )
 
 // server is a started, reachable server under test. Clients reach it over
@@ -42,6 +44,9 @@ type logFunc func(format string, a ...any)
 // so that a broken sqlclusterd build still leaves a usable baseline.
 func sides(cfg config) []side {
 	var out []side
+	if !cfg.runsMain() {
+		return nil
+	}
 	if cfg.only != sideSqlcluster {
 		out = append(out, side{key: sidePostgres, label: "PostgreSQL 15", start: startPostgres})
 	}

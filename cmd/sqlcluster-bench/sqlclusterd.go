@@ -33,12 +33,8 @@ func startSqlclusterd(ctx context.Context, cfg config, logf logFunc) (srv *serve
 
 	bin := cfg.sqlcBin
 	if bin == "" {
-		bin = filepath.Join(base, "sqlclusterd")
-		logf("building ./cmd/sqlclusterd")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/sqlclusterd")
-		build.Dir = cfg.repoDir
-		if out, err := build.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("build sqlclusterd: %w\n%s", err, strings.TrimSpace(string(out)))
+		if bin, err = buildSqlclusterd(ctx, cfg, base, logf); err != nil {
+			return nil, err
 		}
 	}
 
@@ -99,4 +95,17 @@ func startSqlclusterd(ctx context.Context, cfg config, logf logFunc) (srv *serve
 		return nil, fmt.Errorf("sqlclusterd: %w", err)
 	}
 	return &server{host: "127.0.0.1", port: pgPort, proc: proc, close: stop}, nil
+}
+
+// buildSqlclusterd builds ./cmd/sqlclusterd of cfg.repoDir into dir and
+// returns the binary's path.
+func buildSqlclusterd(ctx context.Context, cfg config, dir string, logf logFunc) (string, error) {
+	bin := filepath.Join(dir, "sqlclusterd")
+	logf("building ./cmd/sqlclusterd")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/sqlclusterd")
+	build.Dir = cfg.repoDir
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build sqlclusterd: %w\n%s", err, strings.TrimSpace(string(out)))
+	}
+	return bin, nil
 }
