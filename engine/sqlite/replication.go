@@ -80,7 +80,7 @@ func (w *writer) commit(ctx context.Context, stmts int) (wait func(context.Conte
 	if err := w.openCapture(); err != nil {
 		return nil, w.abortCommit(txid, err)
 	}
-	if err := setHeaderTxID(ctx, c, txid); err != nil {
+	if err := w.setHeaderTxID(ctx, txid); err != nil {
 		return nil, w.abortCommit(txid, err)
 	}
 	if err := c.exec(ctx, "COMMIT"); err != nil {
@@ -91,6 +91,7 @@ func (w *writer) commit(ctx context.Context, stmts int) (wait func(context.Conte
 
 // abortCommit tells the replication layer that the commit did not happen.
 func (w *writer) abortCommit(txid uint64, err error) error {
+	w.headerHiKnown = false // the header write, if any, was rolled back
 	w.repl.EndCommit(w.dbName, txid, nil, err)
 	return err
 }
@@ -145,6 +146,7 @@ func (w *writer) capture() (walstream.Captured, error) {
 // forgetCapture drops the capture position after the WAL changed outside
 // commit (pages applied from a primary): the next commit starts afresh.
 func (w *writer) forgetCapture() {
+	w.headerHiKnown = false
 	if w.capt != nil {
 		w.capt.Close()
 		w.capt = nil
@@ -153,13 +155,20 @@ func (w *writer) forgetCapture() {
 
 // setHeaderTxID records txid in the database header (user_version holds the
 // low 32 bits, application_id the high 32), inside the open transaction.
-func setHeaderTxID(ctx context.Context, c *conn, txid uint64) error {
-	if err := c.exec(ctx, fmt.Sprintf("PRAGMA user_version = %d", int32(uint32(txid)))); err != nil {
+// The high half changes once every 4 billion transactions, so it is only
+// written when it differs from what this writer last wrote.
+func (w *writer) setHeaderTxID(ctx context.Context, txid uint64) error {
+	if err := w.conn.exec(ctx, fmt.Sprintf("PRAGMA user_version = %d", int32(uint32(txid)))); err != nil {
 		return fmt.Errorf("recording the transaction id: %w", err)
 	}
-	if err := c.exec(ctx, fmt.Sprintf("PRAGMA application_id = %d", int32(uint32(txid>>32)))); err != nil {
+	hi := uint32(txid >> 32)
+	if w.headerHiKnown && w.headerHi == hi {
+		return nil
+	}
+	if err := w.conn.exec(ctx, fmt.Sprintf("PRAGMA application_id = %d", int32(hi))); err != nil {
 		return fmt.Errorf("recording the transaction id: %w", err)
 	}
+	w.headerHi, w.headerHiKnown = hi, true
 	return nil
 }
 

@@ -41,6 +41,8 @@ type writer struct {
 	walPath        string
 	capt           *walstream.Capturer
 	uncheckpointed int
+	headerHi       uint32 // high half of the TxID last written to the header
+	headerHiKnown  bool
 
 	kick        chan struct{}   // a request is pending (buffered, 1)
 	completions chan completion // committed batches awaiting durability
