@@ -117,7 +117,7 @@ func Start(ctx context.Context, cfg Config) (*Election, error) {
 	now := time.Now()
 	e := &Election{
 		cfg:       cfg,
-		log:       cfg.Logger.With("component", "election", "node", cfg.NodeID),
+		log:       cfg.Logger.With("component", "election"),
 		tag:       tagOf(cfg.ClusterID),
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),

@@ -55,7 +55,11 @@ func (a clusterAdmin) Members(ctx context.Context) ([]admin.Member, error) {
 func memberOf(m election.Member) admin.Member {
 	am := admin.Member{ID: m.ID, PeerAddr: m.PeerAddr, PGAddr: m.PGAddr, AdminAddr: m.AdminAddr, Role: m.Role,
 		Alive: m.Alive, Epoch: m.Epoch, Position: m.Pos.String()}
-	am.Leader = m.Role == "primary"
+	// A dead member's last gossiped role is history, not a claim.
+	am.Leader = m.Role == "primary" && m.Alive
+	if !m.Alive {
+		am.Role = "unreachable"
+	}
 	return am
 }
 

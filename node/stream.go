@@ -327,15 +327,7 @@ func (c *cluster) endRole() {
 	}
 }
 
-func roleName(k election.RoleKind) string {
-	switch k {
-	case election.RolePrimary:
-		return "primary"
-	case election.RoleReplica:
-		return "replica"
-	}
-	return "none"
-}
+func roleName(k election.RoleKind) string { return k.String() }
 
 // follow streams from the primary until the role ends, reconnecting and
 // installing snapshots as needed.
