@@ -43,15 +43,28 @@
 // Log is the ordered, durable record of Txns: a directory of segment
 // files, each starting with a header that names the entry before its first
 // (so the log knows its base even when empty, after Reset or retention),
-// followed by entries framed with their length and a CRC-32C. Append
-// checks that each TxID follows the last and each Sum chains onto the last
-// Sum, writes without fsync, and makes the entries visible to readers;
-// Sync fsyncs, sharing one fsync among concurrent callers. Segments are
-// fsynced when sealed, so only the newest can have a torn tail, which
-// OpenLog cuts off; damage in an older segment is an error rather than a
-// silent loss of history. Retention deletes the oldest whole segments
-// beyond RetainBytes, but never one a LogReader is on. Reset replaces the
-// whole log with a new base after a snapshot install, crash-safely.
+// followed by entries framed with their length and a CRC-32C, then zeros.
+// As PostgreSQL does with its WAL, a segment file is created full of zeros
+// at SegmentBytes and fsynced before it is used — in the background, once
+// the active segment is half full, under a temporary name that OpenLog
+// deletes if a crash interrupts it — and entries are then written in
+// place. An append thus never changes the file's size or allocation (short
+// of an entry bigger than a segment, which gets one of its own, grown to
+// fit), and making it durable is an fdatasync of data blocks with no
+// filesystem journal commit: as cheap as SQLite's own WAL sync. The end of
+// the log is therefore the first zero length, not the end of the file.
+// Append checks that each TxID follows the last and each Sum chains onto
+// the last Sum, writes without syncing, and makes the entries visible to
+// readers; Sync fdatasyncs, sharing one among concurrent callers. Segments
+// are synced when sealed, so only the newest can have a torn tail: OpenLog
+// cuts it off by zeroing everything from the end of the last good entry to
+// the end of the file, so that stale bytes of a lost write cannot
+// resurface as entries once the log grows back over them. Damage in an
+// older segment, its zeros included, is an error rather than a silent loss
+// of history. Retention deletes the oldest whole segments beyond
+// RetainBytes of entries (Size counts entries, not zeros), but never one a
+// LogReader is on. Reset replaces the whole log with a new base after a
+// snapshot install, crash-safely.
 //
 // # Shipping
 //

@@ -1,7 +1,6 @@
 package walstream
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -35,9 +34,11 @@ var (
 
 // LogOptions configures a Log. The zero value gives the defaults.
 type LogOptions struct {
-	// SegmentBytes is the size at which the log starts a new segment file
-	// (default 16 MiB). A single bigger transaction still fits: it gets a
-	// segment of its own.
+	// SegmentBytes is the size of a segment file (default 16 MiB): each
+	// is created full of zeros at this size, and the log moves on to a
+	// new one when the next entry would not fit. A single bigger
+	// transaction still fits: it gets a segment of its own, grown to its
+	// size.
 	SegmentBytes int64
 	// RetainBytes is how much of the newest log is kept (default 256 MiB);
 	// older whole segments are deleted once the newer ones add up to it.
@@ -56,6 +57,7 @@ const (
 	entryHeaderSize = 8
 	segSuffix       = ".wslog"
 	resetTmpName    = "reset.tmp"
+	prepName        = "prealloc.tmp" // the next segment's file, being zero-filled
 	maxEntryPayload = 1<<32 - 1
 )
 
@@ -73,15 +75,17 @@ type Log struct {
 	// Holding it, the writer may read the fields below that only it
 	// changes (segs, last, lastSum, segment sizes) without mu.
 	wmu  sync.Mutex
-	buf  []byte     // encoding buffer
-	pend []entryRef // entries encoded in buf, not yet published
+	buf  []byte        // encoding buffer
+	pend []entryRef    // entries encoded in buf, not yet published
+	prep *preparedFile // the next segment's file, ready or being made
+	quit chan struct{} // closed by Close: stops a zero-fill under way
 
 	mu       sync.Mutex
 	syncDone *sync.Cond // broadcast when a Sync finishes
 	segs     []*segment // oldest first; the last one is appended to
 	last     Position   // last entry, or the base of an empty log
 	lastSum  uint64     // its Sum
-	size     int64      // bytes in all segments
+	size     int64      // logical bytes in all segments (headers and entries)
 	gen      uint64     // bumped by Reset, which invalidates readers
 	appended uint64     // count of writes published
 	durable  uint64     // appended value covered by a finished fsync
@@ -91,52 +95,13 @@ type Log struct {
 	fsyncs   int // fsyncs issued by Sync, for tests
 }
 
-// segment is one file: a header naming the entry before its first (its
-// base), then entries. Segments are contiguous: each one's base is the
-// previous one's last entry, and the file is named after its first TxID.
-type segment struct {
-	path    string
-	f       *os.File
-	base    Position
-	baseSum uint64
-	entries []entryRef // guarded by Log.mu
-	size    int64      // guarded by Log.mu
-	refs    int        // readers using f; guarded by Log.mu
-	removed bool       // deleted from the directory; close f once refs is 0
-}
-
-// entryRef locates one entry and keeps the fields SumAt needs.
-type entryRef struct {
-	off   int64 // of the entry header
-	n     uint32
-	epoch uint64
-	sum   uint64
-}
-
-func (s *segment) first() uint64 { return s.base.TxID + 1 }
-
-// lastEntry returns the position and Sum of the segment's last entry, or
-// of its base if it has none.
-func (s *segment) lastEntry() (Position, uint64) {
-	if n := len(s.entries); n > 0 {
-		return Position{Epoch: s.entries[n-1].epoch, TxID: s.lastTxID()}, s.entries[n-1].sum
-	}
-	return s.base, s.baseSum
-}
-
-func (s *segment) lastTxID() uint64 {
-	return s.base.TxID + uint64(len(s.entries))
-}
-
-func segmentName(first uint64) string {
-	return fmt.Sprintf("%020d%s", first, segSuffix)
-}
-
 // OpenLog opens (or creates) the log in dir. Recovery: an entry that is
 // torn or fails its CRC in the last segment is cut off together with
 // everything after it (a crash mid-append leaves exactly that); a damaged
 // entry in an older segment, which was fsynced before the next one
 // started, is reported as an error instead of silently losing history.
+// A segment file that was still being zero-filled, or was ready but not
+// yet used, is deleted.
 func OpenLog(dir string, opt LogOptions) (*Log, error) {
 	if opt.SegmentBytes <= 0 {
 		opt.SegmentBytes = defaultSegmentBytes
@@ -151,8 +116,14 @@ func OpenLog(dir string, opt LogOptions) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating log directory: %w", err)
 	}
-	l := &Log{dir: dir, opt: opt, logger: logger}
+	l := &Log{dir: dir, opt: opt, logger: logger, quit: make(chan struct{})}
 	l.syncDone = sync.NewCond(&l.mu)
+	switch err := os.Remove(filepath.Join(dir, prepName)); {
+	case err == nil:
+		l.logger.Info("walstream: deleted an unused prepared log segment", "file", prepName)
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("deleting prepared log segment: %w", err)
+	}
 	if err := l.finishReset(); err != nil {
 		return nil, err
 	}
@@ -174,20 +145,25 @@ func OpenLog(dir string, opt LogOptions) (*Log, error) {
 	return l, nil
 }
 
-// finishReset completes a Reset interrupted by a crash: a complete
-// reset.tmp means the new base was durable and the old segments were
-// being deleted; an incomplete one means the old log is still intact.
+// finishReset completes a Reset interrupted by a crash: a reset.tmp with
+// a valid header means the new base was durable and the old segments were
+// being deleted (Reset gives the file that name only after its header is
+// synced; older versions wrote the header alone, so a torn one is
+// possible); otherwise the old log is still intact.
 func (l *Log) finishReset() error {
 	tmp := filepath.Join(l.dir, resetTmpName)
-	b, err := os.ReadFile(tmp)
+	f, err := os.Open(tmp)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading interrupted log reset: %w", err)
 	}
-	base, sum, err := parseSegmentHeader(b)
-	if err != nil || len(b) != segHeaderSize {
+	var hdr [segHeaderSize]byte
+	_, rerr := io.ReadFull(f, hdr[:])
+	f.Close()
+	base, sum, err := parseSegmentHeader(hdr[:])
+	if rerr != nil || err != nil {
 		l.logger.Warn("walstream: discarding incomplete log reset", "file", tmp)
 		return os.Remove(tmp)
 	}
@@ -251,196 +227,6 @@ func (l *Log) load() error {
 		}
 		l.segs = append(l.segs, s)
 		l.size += s.size
-	}
-	return nil
-}
-
-// openSegment opens and scans one segment file. It returns nil, nil for a
-// last segment whose creation was cut short (header incomplete).
-func (l *Log) openSegment(path string, last bool) (*segment, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return nil, fmt.Errorf("opening log segment: %w", err)
-	}
-	s, err := l.scanSegment(f, path, last)
-	if err != nil || s == nil {
-		f.Close()
-		if err == nil {
-			l.logger.Warn("walstream: removing log segment with incomplete header", "file", path)
-			err = os.Remove(path)
-		}
-		return nil, err
-	}
-	return s, nil
-}
-
-func (l *Log) scanSegment(f *os.File, path string, last bool) (*segment, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("opening log segment: %w", err)
-	}
-	fileSize := st.Size()
-	var hdr [segHeaderSize]byte
-	if _, err := io.ReadFull(io.NewSectionReader(f, 0, segHeaderSize), hdr[:]); err != nil && fileSize >= segHeaderSize {
-		return nil, fmt.Errorf("reading log segment header of %s: %w", path, err)
-	}
-	base, baseSum, herr := parseSegmentHeader(hdr[:])
-	if fileSize < segHeaderSize || herr != nil {
-		// Segments are created header first, fsynced before any entry is
-		// written, so only a last segment with nothing else can be torn.
-		if last && fileSize <= segHeaderSize {
-			return nil, nil
-		}
-		if herr == nil {
-			herr = fmt.Errorf("%d bytes", fileSize)
-		}
-		return nil, fmt.Errorf("log segment %s has a bad header: %w", path, herr)
-	}
-	if filepath.Base(path) != segmentName(base.TxID+1) {
-		return nil, fmt.Errorf("log segment %s has base %v, which does not match its name", path, base)
-	}
-	s := &segment{path: path, f: f, base: base, baseSum: baseSum, size: segHeaderSize}
-	br := bufio.NewReaderSize(io.NewSectionReader(f, segHeaderSize, fileSize-segHeaderSize), 1<<20)
-	var payload []byte
-	for s.size < fileSize {
-		ref, p, err := readEntryFrom(br, s.size, fileSize-s.size, payload)
-		payload = p
-		if err == nil && ref.txid != s.lastTxID()+1 {
-			err = fmt.Errorf("holds txid %d, want %d", ref.txid, s.lastTxID()+1)
-		}
-		if err != nil {
-			if !last {
-				return nil, fmt.Errorf("log segment %s is corrupt at offset %d: %w", path, s.size, err)
-			}
-			l.logger.Warn("walstream: cutting damaged log tail", "file", path, "offset", s.size,
-				"bytes", fileSize-s.size, "after_txid", s.lastTxID(), "reason", err)
-			if err := f.Truncate(s.size); err != nil {
-				return nil, fmt.Errorf("cutting log tail of %s: %w", path, err)
-			}
-			if err := f.Sync(); err != nil {
-				return nil, fmt.Errorf("cutting log tail of %s: %w", path, err)
-			}
-			break
-		}
-		s.entries = append(s.entries, ref.entryRef)
-		s.size += entryHeaderSize + int64(ref.n)
-	}
-	return s, nil
-}
-
-type scannedEntry struct {
-	entryRef
-	txid uint64
-}
-
-// readEntryFrom reads and checks the entry at off from br, which has
-// remaining bytes left in the file; buf is reused for the payload.
-func readEntryFrom(br *bufio.Reader, off, remaining int64, buf []byte) (scannedEntry, []byte, error) {
-	var h [entryHeaderSize]byte
-	if remaining < entryHeaderSize {
-		return scannedEntry{}, buf, fmt.Errorf("torn entry header (%d bytes)", remaining)
-	}
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		return scannedEntry{}, buf, fmt.Errorf("reading entry header: %w", err)
-	}
-	n := binary.LittleEndian.Uint32(h[0:])
-	if int64(n) > remaining-entryHeaderSize {
-		return scannedEntry{}, buf, fmt.Errorf("entry of %d bytes overruns the file (%d left)", n, remaining-entryHeaderSize)
-	}
-	if n < txnFixedSize {
-		return scannedEntry{}, buf, fmt.Errorf("entry of %d bytes is too short", n)
-	}
-	buf = slices.Grow(buf[:0], int(n))[:n]
-	if _, err := io.ReadFull(br, buf); err != nil {
-		return scannedEntry{}, buf, fmt.Errorf("reading entry: %w", err)
-	}
-	if entryCRC(h[0:4], buf) != binary.LittleEndian.Uint32(h[4:]) {
-		return scannedEntry{}, buf, errors.New("entry CRC mismatch")
-	}
-	if buf[0] != txnEncodingVersion {
-		return scannedEntry{}, buf, fmt.Errorf("unknown entry encoding %d", buf[0])
-	}
-	return scannedEntry{
-		entryRef: entryRef{
-			off:   off,
-			n:     n,
-			epoch: binary.LittleEndian.Uint64(buf[2:]),
-			sum:   binary.LittleEndian.Uint64(buf[18:]),
-		},
-		txid: binary.LittleEndian.Uint64(buf[10:]),
-	}, buf, nil
-}
-
-func entryCRC(length, payload []byte) uint32 {
-	return crc32.Update(crc32.Checksum(length, castagnoli), castagnoli, payload)
-}
-
-func appendSegmentHeader(b []byte, base Position, sum uint64) []byte {
-	start := len(b)
-	b = binary.LittleEndian.AppendUint32(b, segMagic)
-	b = binary.LittleEndian.AppendUint32(b, segVersion)
-	b = binary.LittleEndian.AppendUint64(b, base.Epoch)
-	b = binary.LittleEndian.AppendUint64(b, base.TxID)
-	b = binary.LittleEndian.AppendUint64(b, sum)
-	b = binary.LittleEndian.AppendUint32(b, 0) // reserved
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
-}
-
-func parseSegmentHeader(b []byte) (Position, uint64, error) {
-	if len(b) < segHeaderSize {
-		return Position{}, 0, fmt.Errorf("header is %d bytes", len(b))
-	}
-	if binary.LittleEndian.Uint32(b[36:]) != crc32.Checksum(b[:36], castagnoli) {
-		return Position{}, 0, errors.New("header CRC mismatch")
-	}
-	if m := binary.LittleEndian.Uint32(b[0:]); m != segMagic {
-		return Position{}, 0, fmt.Errorf("bad magic %#x", m)
-	}
-	if v := binary.LittleEndian.Uint32(b[4:]); v != segVersion {
-		return Position{}, 0, fmt.Errorf("unknown segment version %d", v)
-	}
-	base := Position{Epoch: binary.LittleEndian.Uint64(b[8:]), TxID: binary.LittleEndian.Uint64(b[16:])}
-	return base, binary.LittleEndian.Uint64(b[24:]), nil
-}
-
-// createSegment creates the segment following base, durably: the header
-// is fsynced and so is the directory entry.
-func (l *Log) createSegment(base Position, sum uint64) (*segment, error) {
-	path := filepath.Join(l.dir, segmentName(base.TxID+1))
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("creating log segment: %w", err)
-	}
-	if err := writeHeaderDurably(f, base, sum); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("creating log segment %s: %w", path, err)
-	}
-	if err := syncDir(l.dir); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &segment{path: path, f: f, base: base, baseSum: sum, size: segHeaderSize}, nil
-}
-
-func writeHeaderDurably(f *os.File, base Position, sum uint64) error {
-	if _, err := f.WriteAt(appendSegmentHeader(nil, base, sum), 0); err != nil {
-		return fmt.Errorf("writing header: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("syncing header: %w", err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("opening log directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing log directory: %w", err)
 	}
 	return nil
 }
@@ -530,23 +316,36 @@ func encodedSizeBound(t *Txn) int64 {
 	return n
 }
 
-// writeEntries writes b, the encoding of l.pend, at the end of seg and
-// publishes the entries. On a failed write it cuts the file back so the
-// log stays as it was; if even that fails, the log refuses further
-// writes.
+// writeEntries writes b, the encoding of l.pend, at the end of seg, over
+// the zeros there, and publishes the entries. On a failed write it puts
+// the zeros back (and the file size, if the write grew it) so the log
+// stays as it was; if even that fails, the log refuses further writes.
+// Once seg is half full it has the next segment's file prepared.
 func (l *Log) writeEntries(seg *segment, b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
+	end := seg.size + int64(len(b))
 	if _, err := seg.f.WriteAt(b, seg.size); err != nil {
 		err = fmt.Errorf("writing log segment %s: %w", seg.path, err)
-		if terr := seg.f.Truncate(seg.size); terr != nil {
+		var uerr error
+		if end > seg.alloc {
+			uerr = seg.f.Truncate(seg.alloc)
+		}
+		if uerr == nil {
+			uerr = zeroFill(seg.f, seg.size, min(end, seg.alloc), nil)
+		}
+		if uerr != nil {
 			l.mu.Lock()
-			l.failed = errors.Join(err, fmt.Errorf("cutting back log segment %s: %w", seg.path, terr))
+			l.failed = errors.Join(err, fmt.Errorf("cutting back log segment %s: %w", seg.path, uerr))
 			l.mu.Unlock()
 		}
 		l.pend = l.pend[:0]
 		return err
+	}
+	seg.alloc = max(seg.alloc, end)
+	if end >= l.opt.SegmentBytes/2 {
+		l.prepareAhead()
 	}
 	l.mu.Lock()
 	seg.entries = append(seg.entries, l.pend...)
@@ -566,7 +365,7 @@ func (l *Log) writeEntries(seg *segment, b []byte) error {
 // fsynced first, so Sync only ever has to flush the active segment.
 func (l *Log) rotate() (*segment, error) {
 	old := l.segs[len(l.segs)-1]
-	if err := old.f.Sync(); err != nil {
+	if err := datasync(old.f); err != nil {
 		err = fmt.Errorf("syncing log segment %s: %w", old.path, err)
 		l.mu.Lock()
 		l.failed = err
@@ -652,7 +451,7 @@ func (l *Log) Sync() error {
 	s := l.segs[len(l.segs)-1]
 	s.refs++
 	l.mu.Unlock()
-	err := s.f.Sync()
+	err := datasync(s.f)
 	l.mu.Lock()
 	l.syncing = false
 	l.fsyncs++
@@ -689,7 +488,11 @@ func (l *Log) firstLocked() uint64 {
 	return l.segs[0].first()
 }
 
-// Size returns the bytes the log's segment files take.
+// Size returns the log's logical size: the bytes of its segment headers
+// and entries, which is what RetainBytes counts. The files take more on
+// disk, as each is created SegmentBytes long; sealed ones are full to
+// within an entry, so the difference is about the unused part of the
+// active segment.
 func (l *Log) Size() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -868,8 +671,9 @@ func (r *LogReader) Close() error {
 
 // Reset drops every entry: the log continues after base, whose Sum is
 // sum (after installing a snapshot at base). Readers get ErrCompacted.
-// It is crash-safe: the new base is written to reset.tmp and fsynced
-// before the old segments go, and OpenLog finishes an interrupted Reset.
+// It is crash-safe: the new segment, header synced, is named reset.tmp
+// durably before the old segments go, and OpenLog finishes an
+// interrupted Reset.
 func (l *Log) Reset(base Position, sum uint64) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -880,11 +684,11 @@ func (l *Log) Reset(base Position, sum uint64) error {
 		return ErrLogClosed
 	}
 	tmp := filepath.Join(l.dir, resetTmpName)
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, alloc, err := l.installSegmentFile(tmp, base, sum)
 	if err != nil {
 		return fmt.Errorf("resetting log: %w", err)
 	}
-	if err := writeHeaderDurably(f, base, sum); err != nil {
+	if err := syncDir(l.dir); err != nil {
 		f.Close()
 		os.Remove(tmp)
 		return fmt.Errorf("resetting log: %w", err)
@@ -919,7 +723,7 @@ func (l *Log) Reset(base Position, sum uint64) error {
 		l.failed = fmt.Errorf("resetting log: %w", err)
 		return l.failed
 	}
-	l.segs = []*segment{{path: path, f: f, base: base, baseSum: sum, size: segHeaderSize}}
+	l.segs = []*segment{{path: path, f: f, base: base, baseSum: sum, size: segHeaderSize, alloc: alloc}}
 	l.size = segHeaderSize
 	l.failed = nil
 	return nil
@@ -931,16 +735,21 @@ func (l *Log) Close() error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
+	closed := l.closed // only changed under wmu
+	l.mu.Unlock()
+	if closed {
 		return nil
 	}
+	close(l.quit)
+	l.dropPrepared()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for l.syncing {
 		l.syncDone.Wait()
 	}
 	var err error
 	if len(l.segs) > 0 && l.failed == nil && l.durable < l.appended {
-		if err = l.segs[len(l.segs)-1].f.Sync(); err != nil {
+		if err = datasync(l.segs[len(l.segs)-1].f); err != nil {
 			err = fmt.Errorf("syncing log on close: %w", err)
 		} else {
 			l.durable = l.appended

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // chainTxns returns n transactions following last (whose Sum is sum), with
@@ -203,12 +205,13 @@ func TestLogCutsTornOrCorruptTail(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	l := mustOpenLog(t, dir, LogOptions{})
 	all := appendChained(t, l, rng, 10, 1024)
+	end := l.Size() // one segment: its logical end
 	l.Close()
 	seg := lastSegment(t, dir)
-	st, _ := os.Stat(seg)
 
-	// A crash mid-append: the file ends inside entry 10.
-	if err := os.Truncate(seg, st.Size()-500); err != nil {
+	// A crash mid-append in a segment file that is not preallocated (as
+	// older versions wrote them): the file ends inside entry 10.
+	if err := os.Truncate(seg, end-500); err != nil {
 		t.Fatal(err)
 	}
 	l = mustOpenLog(t, dir, LogOptions{})
@@ -247,8 +250,22 @@ func TestLogCutsTornOrCorruptTail(t *testing.T) {
 	for _, txn := range all[:5] {
 		checkRead(t, l, txn)
 	}
-	if st, _ := os.Stat(seg); st.Size() != int64(off) {
-		t.Fatalf("segment is %d bytes, want it cut at %d", st.Size(), off)
+	checkZeroFrom(t, seg, int64(off), defaultSegmentBytes)
+}
+
+// checkZeroFrom checks that the file at path is size bytes long and holds
+// only zeros from off on.
+func checkZeroFrom(t testing.TB, path string, off, size int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != size {
+		t.Fatalf("%s is %d bytes, want %d", filepath.Base(path), len(b), size)
+	}
+	if i := bytes.IndexFunc(b[off:], func(r rune) bool { return r != 0 }); i >= 0 {
+		t.Fatalf("%s: byte at %d after the end of the log (%d) is not zero", filepath.Base(path), off+int64(i), off)
 	}
 }
 
@@ -268,12 +285,34 @@ func TestLogCorruptSealedSegmentIsAnError(t *testing.T) {
 	if len(m) < 3 {
 		t.Fatalf("%d segments, want several", len(m))
 	}
-	b, _ := os.ReadFile(m[0])
-	b[len(b)-10] ^= 1
-	os.WriteFile(m[0], b, 0o644)
-	if _, err := OpenLog(dir, LogOptions{SegmentBytes: 8 << 10}); err == nil {
-		t.Fatal("opened a log with a corrupt sealed segment")
+	orig, _ := os.ReadFile(m[0])
+	end := entriesEnd(orig)
+	if end >= len(orig)-10 {
+		t.Fatalf("sealed segment: entries end at %d of %d bytes; no zeros after them to damage", end, len(orig))
 	}
+	// Damage inside the last entry, and in the zeros after it: the
+	// latter is as suspicious, and would read as an entry once the space
+	// were written up to it.
+	for _, off := range []int{end - 10, end + 10} {
+		b := bytes.Clone(orig)
+		b[off] ^= 1
+		os.WriteFile(m[0], b, 0o644)
+		if _, err := OpenLog(dir, LogOptions{SegmentBytes: 8 << 10}); err == nil {
+			t.Fatalf("opened a log with a sealed segment damaged at offset %d (entries end at %d)", off, end)
+		}
+	}
+	os.WriteFile(m[0], orig, 0o644)
+	mustOpenLog(t, dir, LogOptions{SegmentBytes: 8 << 10})
+}
+
+// entriesEnd returns the offset where the entries of segment file b end:
+// at the first zero length.
+func entriesEnd(b []byte) int {
+	off := segHeaderSize
+	for off+entryHeaderSize <= len(b) && le32(b[off:]) != 0 {
+		off += entryHeaderSize + int(le32(b[off:]))
+	}
+	return off
 }
 
 // A crash while creating a segment leaves a file with a partial header.
@@ -571,6 +610,412 @@ func TestLogConcurrentSync(t *testing.T) {
 	l.mu.Unlock()
 	if durable != appended {
 		t.Fatalf("durable %d != appended %d after Sync", durable, appended)
+	}
+}
+
+// segmentFiles returns the segment files in dir, oldest first, with their
+// sizes.
+func segmentFiles(t testing.TB, dir string) ([]string, []int64) {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "*"+segSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := make([]int64, len(m))
+	for i, p := range m {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes[i] = st.Size()
+	}
+	return m, sizes
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// Segments are created full of zeros and written in place: appends do not
+// change the file size, the log ends where the zeros start, and the next
+// segment is prepared in the background before it is needed.
+func TestLogPreallocatedSegments(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(31, 32))
+	opt := LogOptions{SegmentBytes: 64 << 10}
+	prep := filepath.Join(dir, prepName)
+	l := mustOpenLog(t, dir, opt)
+	m, sizes := segmentFiles(t, dir)
+	if len(m) != 1 || sizes[0] != opt.SegmentBytes {
+		t.Fatalf("new log: segments %v of %v bytes, want one of %d", m, sizes, opt.SegmentBytes)
+	}
+	checkZeroFrom(t, m[0], segHeaderSize, opt.SegmentBytes)
+
+	var all []*Txn
+	for range 5 {
+		all = append(all, appendChained(t, l, rng, 1, 1024)...)
+		if err := l.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if _, sizes := segmentFiles(t, dir); sizes[0] != opt.SegmentBytes {
+			t.Fatalf("append changed the segment file size to %d", sizes[0])
+		}
+	}
+	if l.Size() >= opt.SegmentBytes/2 {
+		t.Fatalf("log is %d bytes; the test wants the first segment under half full", l.Size())
+	}
+	if fileExists(prep) {
+		t.Fatal("next segment prepared before the active one is half full")
+	}
+	size := l.Size()
+	l.Close()
+	checkZeroFrom(t, m[0], size, opt.SegmentBytes)
+
+	// Reopen: the log ends at the first zero length, not at the file size.
+	l = mustOpenLog(t, dir, opt)
+	if last, sum := l.Last(); last != all[len(all)-1].Pos || sum != all[len(all)-1].Sum || l.Size() != size {
+		t.Fatalf("reopened: Last %v size %d, want %v %d", last, l.Size(), all[len(all)-1].Pos, size)
+	}
+	for _, txn := range all {
+		checkRead(t, l, txn)
+	}
+
+	// Past half full, the next segment's file is made in the background;
+	// the rotation uses it, and the new segment is preallocated too.
+	for l.Size() < opt.SegmentBytes/2 {
+		all = append(all, appendChained(t, l, rng, 1, 1024)...)
+	}
+	waitFor(t, 10*time.Second, "the next segment to be prepared", func() bool {
+		st, err := os.Stat(prep)
+		return err == nil && st.Size() == opt.SegmentBytes
+	})
+	for len(m) < 3 {
+		all = append(all, appendChained(t, l, rng, 1, 1024)...)
+		m, sizes = segmentFiles(t, dir)
+	}
+	for i, sz := range sizes {
+		if sz != opt.SegmentBytes {
+			t.Fatalf("segment %s is %d bytes, want %d", m[i], sz, opt.SegmentBytes)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fileExists(prep) {
+		t.Fatal("Close left a prepared segment behind")
+	}
+	l = mustOpenLog(t, dir, opt)
+	for _, txn := range all {
+		checkRead(t, l, txn)
+	}
+
+	// Reset starts the log over in a preallocated segment as well.
+	if err := l.Reset(Position{Epoch: 9, TxID: 5000}, 77); err != nil {
+		t.Fatal(err)
+	}
+	m, sizes = segmentFiles(t, dir)
+	if len(m) != 1 || sizes[0] != opt.SegmentBytes {
+		t.Fatalf("after Reset: segments %v of %v bytes", m, sizes)
+	}
+	next := appendChained(t, l, rng, 3, 1024)
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	for _, txn := range next {
+		checkRead(t, l, txn)
+	}
+}
+
+// A crash while the next segment's file was being zero-filled, or after
+// it got its header but before it got its name, leaves prealloc.tmp:
+// OpenLog deletes it and the log carries on where it was.
+func TestLogCrashDuringZeroFill(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(33, 34))
+	opt := LogOptions{SegmentBytes: 32 << 10}
+	l := mustOpenLog(t, dir, opt)
+	all := appendChained(t, l, rng, 4, 1024)
+	l.Close()
+	prep := filepath.Join(dir, prepName)
+	last := all[len(all)-1]
+
+	partial := make([]byte, opt.SegmentBytes/3) // zero-fill cut short
+	named := appendSegmentHeader(nil, last.Pos, last.Sum)
+	named = append(named, make([]byte, opt.SegmentBytes-segHeaderSize)...) // header written, not renamed
+	for _, b := range [][]byte{partial, named} {
+		if err := os.WriteFile(prep, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l = mustOpenLog(t, dir, opt)
+		if fileExists(prep) {
+			t.Fatal("OpenLog kept a leftover prepared segment")
+		}
+		if got, _ := l.Last(); got != last.Pos {
+			t.Fatalf("Last = %v, want %v", got, last.Pos)
+		}
+		if m, _ := segmentFiles(t, dir); len(m) != 1 {
+			t.Fatalf("%d segments, want 1", len(m))
+		}
+		l.Close()
+	}
+
+	// Closing in the middle of a background zero-fill stops it and
+	// leaves nothing behind. A 1 GiB next segment takes long enough to
+	// fill to be caught at it.
+	l = mustOpenLog(t, dir, opt)
+	l.wmu.Lock()
+	l.opt.SegmentBytes = 1 << 30
+	l.prepareAhead()
+	p := l.prep
+	l.opt.SegmentBytes = opt.SegmentBytes
+	l.wmu.Unlock()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(p.err, errStopped) {
+		t.Fatalf("background zero-fill ended with %v, want it stopped by Close", p.err)
+	}
+	if fileExists(prep) {
+		t.Fatal("Close left a partly prepared segment behind")
+	}
+
+	// The log rotates normally afterwards, with a freshly prepared file.
+	l = mustOpenLog(t, dir, opt)
+	for {
+		all = append(all, appendChained(t, l, rng, 1, 1024)...)
+		if m, _ := segmentFiles(t, dir); len(m) >= 3 {
+			break
+		}
+	}
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	for _, txn := range all {
+		checkRead(t, l, txn)
+	}
+}
+
+// A torn frame followed by zeros ends the log, and so does a zero length
+// with intact frames after it (an unsynced batch whose later pages reached
+// the disk and whose first did not): those stale frames are wiped, so they
+// cannot reappear when new entries are written up to them.
+func TestLogTornFrameFollowedByZeros(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(35, 36))
+	l := mustOpenLog(t, dir, LogOptions{})
+	all := appendChained(t, l, rng, 10, 1024)
+	l.Close()
+	seg := lastSegment(t, dir)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs := []int{segHeaderSize} // offs[i] is where entry i+1 starts
+	for i := range all {
+		offs = append(offs, offs[i]+entryHeaderSize+int(le32(b[offs[i]:])))
+	}
+
+	// Entry 10's last 300 bytes never reached the disk.
+	clear(b[offs[10]-300 : offs[10]])
+	os.WriteFile(seg, b, 0o644)
+	l = mustOpenLog(t, dir, LogOptions{})
+	if last, _ := l.Last(); last != all[8].Pos {
+		t.Fatalf("torn entry 10: Last = %v, want %v", last, all[8].Pos)
+	}
+	l.Close()
+	checkZeroFrom(t, seg, int64(offs[9]), defaultSegmentBytes)
+
+	// Entry 10 back, then entry 9's header lost: entry 10 is intact
+	// after a zero length.
+	l = mustOpenLog(t, dir, LogOptions{})
+	if err := l.Append(all[9]); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	b, _ = os.ReadFile(seg)
+	clear(b[offs[8] : offs[8]+entryHeaderSize])
+	os.WriteFile(seg, b, 0o644)
+	l = mustOpenLog(t, dir, LogOptions{})
+	if last, _ := l.Last(); last != all[7].Pos {
+		t.Fatalf("lost header of entry 9: Last = %v, want %v", last, all[7].Pos)
+	}
+	// Another history's entry 9 of exactly the old one's size ends where
+	// the old entry 10 began; the old 10 must not come back after it.
+	other := *all[8]
+	other.Pages = slices.Clone(other.Pages)
+	other.Pages[0].Data = bytes.Clone(other.Pages[0].Data)
+	other.Pages[0].Data[0]++
+	other.Sum = other.Chain(all[7].Sum)
+	if len(other.Encode(nil)) != len(all[8].Encode(nil)) {
+		t.Fatal("replacement entry has another size; the test would test nothing")
+	}
+	if err := l.Append(&other); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	l = mustOpenLog(t, dir, LogOptions{})
+	if last, sum := l.Last(); last != other.Pos || sum != other.Sum {
+		t.Fatalf("after rewriting entry 9: Last = %v %x, want %v %x", last, sum, other.Pos, other.Sum)
+	}
+	checkRead(t, l, &other)
+	l.Close()
+	checkZeroFrom(t, seg, int64(offs[9]), defaultSegmentBytes)
+}
+
+// A reader at the end of the log, which is not the end of the file, gets
+// io.EOF and then what is appended later, across segments and reopens.
+func TestLogReaderAtLogicalEnd(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(37, 38))
+	opt := LogOptions{SegmentBytes: 16 << 10}
+	l := mustOpenLog(t, dir, opt)
+	all := appendChained(t, l, rng, 3, 1024)
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	last, _ := l.Last()
+	r, err := l.NewReader(last.TxID + 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("reader at the end: %v, want io.EOF", err)
+	}
+	if _, err := l.Read(last.TxID + 1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Read past the end: %v", err)
+	}
+	if _, _, err := l.SumAt(last.TxID + 1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("SumAt past the end: %v", err)
+	}
+	for range 40 { // several segments' worth
+		txns := appendChained(t, l, rng, 1+rng.IntN(3), 1024)
+		all = append(all, txns...)
+		for _, want := range txns {
+			got, err := r.Next()
+			if err != nil {
+				t.Fatalf("reader after append of %v: %v", want.Pos, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("reader returned %v, want %v", got.Pos, want.Pos)
+			}
+		}
+		if _, err := r.Next(); !errors.Is(err, io.EOF) {
+			t.Fatalf("reader at the end: %v, want io.EOF", err)
+		}
+	}
+	if m, _ := segmentFiles(t, dir); len(m) < 3 {
+		t.Fatalf("%d segments; the test wants the reader to cross several", len(m))
+	}
+}
+
+// An entry bigger than a segment gets a segment of its own, grown to fit;
+// the segments before and after it are preallocated as usual.
+func TestLogBigEntryAmongSmallOnes(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(39, 40))
+	opt := LogOptions{SegmentBytes: 16 << 10}
+	l := mustOpenLog(t, dir, opt)
+	all := appendChained(t, l, rng, 3, 1024)
+	last, sum := l.Last()
+	big := chainTxns(rng, last, sum, last.Epoch+1, 1, 0)[0]
+	big.Pages = []Page{{No: 1, Data: make([]byte, 50<<10)}, {No: 2, Data: make([]byte, 30<<10)}}
+	for i := range big.Pages[0].Data {
+		big.Pages[0].Data[i] = byte(i)
+	}
+	big.Sum = big.Chain(sum)
+	if err := l.Append(big); err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, big)
+	all = append(all, appendChained(t, l, rng, 3, 1024)...)
+	for _, txn := range all {
+		checkRead(t, l, txn)
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	m, sizes := segmentFiles(t, dir)
+	bigSize := int64(segHeaderSize + entryHeaderSize + len(big.Encode(nil)))
+	want := []int64{opt.SegmentBytes, bigSize, opt.SegmentBytes}
+	if !reflect.DeepEqual(sizes, want) {
+		t.Fatalf("segments %v are %v bytes, want %v", m, sizes, want)
+	}
+	size := l.Size()
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	if l.Size() != size {
+		t.Fatalf("reopened: size %d, want %d", l.Size(), size)
+	}
+	for _, txn := range all {
+		checkRead(t, l, txn)
+	}
+	// A big entry that ends the log, in a segment of its own: reopening
+	// finds its file longer than SegmentBytes and carries on after it.
+	last, sum = l.Last()
+	big2 := *big
+	big2.Pos = Position{Epoch: last.Epoch, TxID: last.TxID + 1}
+	big2.Sum = big2.Chain(sum)
+	if err := l.Append(&big2); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	checkRead(t, l, &big2)
+	small := appendChained(t, l, rng, 2, 1024)
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	for _, txn := range append(all, append([]*Txn{&big2}, small...)...) {
+		checkRead(t, l, txn)
+	}
+	if _, sizes := segmentFiles(t, dir); sizes[len(sizes)-1] != opt.SegmentBytes {
+		t.Fatalf("segment after the big entry is %d bytes, want %d", sizes[len(sizes)-1], opt.SegmentBytes)
+	}
+}
+
+// Segment files written by older versions end with their last entry.
+// They open as they are, except that the last one is grown with zeros
+// to SegmentBytes so that appends write in place from then on.
+func TestLogOpensUnpreallocatedSegments(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(41, 42))
+	opt := LogOptions{SegmentBytes: 8 << 10}
+	l := mustOpenLog(t, dir, opt)
+	all := appendChained(t, l, rng, 20, 1024)
+	l.Close()
+	m, _ := segmentFiles(t, dir)
+	if len(m) < 3 {
+		t.Fatalf("%d segments, want several", len(m))
+	}
+	ends := make([]int64, len(m))
+	for i, p := range m {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ends[i] = int64(entriesEnd(b))
+		if err := os.Truncate(p, ends[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Bigger segments now: the sealed ones stay as they are.
+	opt.SegmentBytes = 32 << 10
+	l = mustOpenLog(t, dir, opt)
+	for _, txn := range all {
+		checkRead(t, l, txn)
+	}
+	_, sizes := segmentFiles(t, dir)
+	want := append(slices.Clone(ends[:len(ends)-1]), opt.SegmentBytes)
+	if !reflect.DeepEqual(sizes, want) {
+		t.Fatalf("segment sizes %v, want %v", sizes, want)
+	}
+	all = append(all, appendChained(t, l, rng, 3, 1024)...)
+	if _, sizes := segmentFiles(t, dir); sizes[len(sizes)-1] != opt.SegmentBytes {
+		t.Fatalf("append grew the last segment to %d", sizes[len(sizes)-1])
+	}
+	l.Close()
+	l = mustOpenLog(t, dir, opt)
+	for _, txn := range all {
+		checkRead(t, l, txn)
 	}
 }
 
