@@ -3,7 +3,8 @@
 # integration tests (integration/) and the benchmark baseline need on a
 # Debian 12 machine: psql and pgbench, the PostgreSQL server binaries,
 # psycopg2 and psycopg 3 for the system Python (/usr/bin/python3), pgjdbc,
-# a JDK and openssl.
+# a JDK and openssl; and the C libraries raft mode (engine/dqlite, cgo)
+# builds against: libdqlite, libraft, libuv, libsqlite3 and liblz4.
 #
 # It is idempotent: each dependency is probed by what the tests actually use
 # (a command, a Python import, a jar), and only the missing ones are
@@ -46,7 +47,21 @@ have_pg_server() {
 # `javac -version` catches a JRE-only install or a dangling alternative.
 have_jdk() { have_cmd java && have_cmd javac && javac -version >/dev/null 2>&1; }
 
+# A -dev package is probed by its header, which is what cgo needs.
+have_header() { [ -f "/usr/include/$1" ]; }
+
+# Raft mode links against the dqlite stack (cgo), so even a client-only
+# machine that builds sqlclusterd needs the headers and libraries.
+want_dqlite() {
+	have_header dqlite.h || want libdqlite-dev
+	have_header raft.h || want libraft-dev
+	have_header uv.h || want libuv1-dev
+	have_header sqlite3.h || want libsqlite3-dev
+	have_header lz4.h || want liblz4-dev
+}
+
 { have_cmd psql && have_cmd pgbench; } || want postgresql-client
+want_dqlite
 if [ "$client_only" -eq 1 ]; then
 	if [ -z "$missing" ]; then exit 0; fi
 	echo "install-deps.sh: installing:$missing"
@@ -91,4 +106,7 @@ have_py psycopg || { echo "install-deps.sh: /usr/bin/python3 cannot import psyco
 [ -f /usr/share/java/postgresql.jar ] || { echo "install-deps.sh: /usr/share/java/postgresql.jar missing" >&2; fail=1; }
 have_jdk || { echo "install-deps.sh: javac -version fails" >&2; fail=1; }
 have_cmd openssl || { echo "install-deps.sh: openssl missing" >&2; fail=1; }
+for h in dqlite.h raft.h uv.h sqlite3.h lz4.h; do
+	have_header "$h" || { echo "install-deps.sh: /usr/include/$h missing" >&2; fail=1; }
+done
 exit $fail
