@@ -67,8 +67,10 @@ type Config struct {
 	MaxMessageSize  int
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
-	// Stream configures --mode stream.
+	// Stream configures --mode stream and the cluster flags raft mode
+	// shares; Raft the rest of --mode raft.
 	Stream StreamConfig
+	Raft   RaftConfig
 }
 
 // Node is a running server.
@@ -77,6 +79,7 @@ type Node struct {
 	log     *slog.Logger
 	eng     engine.Engine
 	cluster *cluster // stream mode
+	raft    *raftCluster
 	pg      *wire.Server
 	admin   *http.Server
 	pgLn    net.Listener
@@ -104,9 +107,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	switch cfg.Mode {
 	case "", "single":
 		cfg.Mode = "single"
-	case "stream":
-	case "raft":
-		return nil, fmt.Errorf("--mode %s is not available in this build yet; use --mode single or stream", cfg.Mode)
+	case "stream", "raft":
 	default:
 		return nil, fmt.Errorf("unknown --mode %q: use single, stream or raft", cfg.Mode)
 	}
@@ -137,6 +138,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, err
 		}
 		ecfg.Replication = c.repl
+	}
+	if cfg.Mode == "raft" {
+		return n.startRaft(ctx, reg, tlsCfg)
 	}
 	eng, err := sqlite.Open(ctx, ecfg)
 	if err != nil {
@@ -241,6 +245,9 @@ func (n *Node) Stop(ctx context.Context) error {
 		n.cluster.stop()
 	}
 	err := n.eng.Close()
+	if n.raft != nil {
+		n.raft.stop()
+	}
 	if n.cluster != nil {
 		if cerr := n.cluster.closeLog(); err == nil {
 			err = cerr
@@ -262,6 +269,9 @@ func (n *Node) Status(ctx context.Context) admin.Status {
 	}
 	if n.cluster != nil {
 		s.Role, s.Cluster = n.cluster.status()
+	}
+	if n.raft != nil {
+		s.Role, s.Cluster = n.raft.status(ctx)
 	}
 	return s
 }

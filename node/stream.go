@@ -240,23 +240,7 @@ func (c *cluster) gossipAdvertise() string {
 
 // advertised replaces an unspecified bind host (0.0.0.0, ::) with the
 // advertise host, so peers get an address they can dial.
-func (c *cluster) advertised(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
-		return addr
-	}
-	adv := c.cfg.AdvertiseAddr
-	if h, _, err := net.SplitHostPort(adv); err == nil {
-		adv = h
-	}
-	if adv == "" {
-		adv = "127.0.0.1"
-	}
-	return net.JoinHostPort(adv, port)
-}
+func (c *cluster) advertised(addr string) string { return advertisedAddr(addr, c.cfg.AdvertiseAddr) }
 
 // roleLoop applies every role the election hands out.
 func (c *cluster) roleLoop(ctx context.Context) {

@@ -54,6 +54,9 @@ func flags() []cli.Flag {
 		str("cluster-secret", "", "base64 of 16, 24 or 32 bytes: encrypts gossip and authenticates peer connections"),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "bootstrap-expect", Usage: "wait for this many nodes before the first election; they become the initial voters", EnvVars: envName("bootstrap-expect")}),
 		str("sync-replicas", "quorum", "replicas that must hold a commit before it is acknowledged: quorum (a majority of voters), a number, or 0 (asynchronous)"),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "voters", Value: 3, Usage: "raft mode: number of voting nodes the cluster keeps (odd)", EnvVars: envName("voters")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "standbys", Value: 3, Usage: "raft mode: number of stand-by nodes (replicate, do not vote)", EnvVars: envName("standbys")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "failure-domain", Usage: "raft mode: failure domain of this node, spread voters across domains", EnvVars: envName("failure-domain")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "lease-ttl", Value: 1500 * time.Millisecond, Usage: "primary lease; a dead primary is replaced about one TTL after it stops renewing", EnvVars: envName("lease-ttl")}),
 	}
 }
@@ -119,6 +122,10 @@ func run(c *cli.Context) error {
 	}
 	if cfg.Stream, err = streamConfig(c); err != nil {
 		return err
+	}
+	cfg.Raft = node.RaftConfig{Voters: c.Int("voters"), StandBys: c.Int("standbys"), FailureDomain: uint64(c.Int("failure-domain"))}
+	if cfg.Raft.Voters < 1 || cfg.Raft.Voters%2 == 0 {
+		return fmt.Errorf("invalid --voters %d: use an odd number (1, 3, 5 …)", cfg.Raft.Voters)
 	}
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

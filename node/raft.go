@@ -1,0 +1,490 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/sqlcluster/sqlcluster/admin"
+	"github.com/sqlcluster/sqlcluster/election"
+	"github.com/sqlcluster/sqlcluster/engine/dqlite"
+	"github.com/sqlcluster/sqlcluster/engine/sqlite"
+	"github.com/sqlcluster/sqlcluster/peer"
+	"github.com/sqlcluster/sqlcluster/snapshot"
+	"github.com/sqlcluster/sqlcluster/walstream"
+	"github.com/sqlcluster/sqlcluster/wire"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// RaftConfig holds the raft-mode settings beyond the cluster flags it
+// shares with stream mode.
+type RaftConfig struct {
+	Voters, StandBys int
+	FailureDomain    uint64
+}
+
+// raftCluster is the raft-mode part of a node: dqlite replicates every
+// commit through Raft and routes every statement to the leader, so the
+// node's work is finding the other nodes (gossip), bootstrapping exactly
+// once, and answering the operator.
+type raftCluster struct {
+	n   *Node
+	cfg StreamConfig
+	eng *dqlite.Engine
+	el  *election.Election
+}
+
+// dqliteAddress is the address dqlite listens on and advertises: dqlite
+// resolves no names, so it is an IP (the advertise host resolved in Go).
+func dqliteAddress(cfg StreamConfig) (string, error) {
+	host, port, err := net.SplitHostPort(cfg.PeerAddr)
+	if err != nil {
+		return "", fmt.Errorf("invalid --peer-addr %q: %w", cfg.PeerAddr, err)
+	}
+	if adv := cfg.AdvertiseAddr; adv != "" {
+		if h, _, err := net.SplitHostPort(adv); err == nil {
+			adv = h
+		}
+		host = adv
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() || host == "" {
+		return "", errors.New("raft mode needs --advertise-addr (the address other nodes reach this one at) when --peer-addr listens on all interfaces")
+	}
+	ips, err := net.DefaultResolver.LookupIPAddr(context.Background(), host)
+	if err != nil || len(ips) == 0 {
+		return "", fmt.Errorf("resolving %q for dqlite: %v", host, err)
+	}
+	return net.JoinHostPort(ips[0].IP.String(), port), nil
+}
+
+// startRaft joins the gossip, works out whether this node bootstraps the
+// cluster or joins it, and opens the dqlite engine.
+func startRaft(ctx context.Context, n *Node, cfg StreamConfig, rc RaftConfig) (*raftCluster, error) {
+	addr, err := dqliteAddress(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BootstrapExpect == 0 && len(cfg.Join) == 0 {
+		cfg.BootstrapExpect = 1
+	}
+	r := &raftCluster{n: n, cfg: cfg}
+	// Gossip only: with no voters and no bootstrap set the election
+	// never claims anything; it carries addresses and liveness.
+	r.el, err = election.Start(ctx, election.Config{
+		NodeID: n.cfg.NodeID, BindAddr: cfg.GossipAddr, AdvertiseAddr: gossipAdvertise(cfg),
+		PeerAddr: addr, PGAddr: n.cfg.PGAddr, AdminAddr: n.cfg.AdminAddr,
+		Join: cfg.Join, ClusterID: cfg.ClusterID, Secret: cfg.Secret,
+		StateDir: filepath.Join(n.cfg.DataDir, "gossip"),
+		Position: func() walstream.Position { return walstream.Position{} },
+		OnFence:  func(uint64) error { return nil },
+		Vote:     noVotes{},
+		Logger:   n.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting gossip: %w", err)
+	}
+	join, err := r.joinAddresses(ctx, addr)
+	if err != nil {
+		r.el.Shutdown()
+		return nil, err
+	}
+	dcfg := dqlite.Config{DataDir: n.cfg.DataDir, Address: addr, Cluster: join,
+		Voters: rc.Voters, StandBys: rc.StandBys, FailureDomain: rc.FailureDomain, Logger: n.log}
+	if cfg.Secret != nil {
+		tlsCfg, err := peer.TLSConfig(cfg.Secret, cfg.ClusterID)
+		if err != nil {
+			r.el.Shutdown()
+			return nil, err
+		}
+		// go-dqlite's proxy takes a config with ClientCAs for the server
+		// side and one without for the client side; the pool stays empty
+		// because peer.TLSConfig verifies the derived key itself.
+		server := tlsCfg.Clone()
+		server.ClientCAs = x509.NewCertPool()
+		dcfg.ServerTLS, dcfg.ClientTLS = server, tlsCfg
+	}
+	if r.eng, err = dqlite.Open(ctx, dcfg); err != nil {
+		r.el.Shutdown()
+		return nil, fmt.Errorf("starting dqlite: %w", err)
+	}
+	return r, nil
+}
+
+// joinAddresses decides how this node enters the cluster. A node whose
+// data directory already holds a Raft state rejoins with it. A fresh node
+// with --bootstrap-expect N waits until N fresh nodes are visible; the one
+// with the lowest id bootstraps, the others join it. A fresh node without
+// it joins whoever is visible.
+func (r *raftCluster) joinAddresses(ctx context.Context, self string) ([]string, error) {
+	if initialized(filepath.Join(r.n.cfg.DataDir, "dqlite")) {
+		return nil, nil
+	}
+	want := r.cfg.BootstrapExpect
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var others []election.Member
+		for _, m := range r.el.Members() {
+			if m.Alive && m.ID != r.n.cfg.NodeID && m.PeerAddr != "" {
+				others = append(others, m)
+			}
+		}
+		sort.Slice(others, func(i, j int) bool { return others[i].ID < others[j].ID })
+		switch {
+		case want > 0 && len(others)+1 >= want:
+			lowest := r.n.cfg.NodeID
+			if len(others) > 0 && others[0].ID < lowest {
+				lowest = others[0].ID
+			}
+			if lowest == r.n.cfg.NodeID {
+				r.n.log.Info("bootstrapping the raft cluster", "nodes", len(others)+1)
+				return nil, nil
+			}
+			return memberAddrs(others), nil
+		case want == 0 && len(others) > 0:
+			return memberAddrs(others), nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no cluster to join after 5 minutes (visible nodes: %d, --bootstrap-expect %d)", len(others)+1, want)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func memberAddrs(ms []election.Member) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.PeerAddr)
+	}
+	return out
+}
+
+func initialized(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) > 0
+}
+
+func gossipAdvertise(cfg StreamConfig) string {
+	return (&cluster{cfg: cfg}).gossipAdvertise()
+}
+
+// noVotes: raft mode's gossip never campaigns.
+type noVotes struct{}
+
+func (noVotes) RequestVote(context.Context, string, election.VoteRequest) (election.VoteResponse, error) {
+	return election.VoteResponse{}, errors.New("raft mode has no gossip elections")
+}
+
+func (r *raftCluster) stop() {
+	r.el.Leave(2 * time.Second)
+	r.el.Shutdown()
+}
+
+// status is the raft part of /status.
+func (r *raftCluster) status(ctx context.Context) (string, *admin.ClusterStatus) {
+	st := &admin.ClusterStatus{Raft: map[string]any{"id": r.eng.ID(), "address": r.eng.Address()}}
+	role := "follower"
+	if id, addr, err := r.eng.Leader(ctx); err == nil {
+		st.Raft["leader_id"], st.Raft["leader_address"] = id, addr
+		if m, ok := r.memberAt(addr); ok {
+			st.Primary = m.ID
+		}
+		if id == r.eng.ID() {
+			role = "leader"
+		}
+	} else {
+		role = "no-leader"
+	}
+	if nodes, err := r.eng.Cluster(ctx); err == nil {
+		var voters, standbys []string
+		for _, nd := range nodes {
+			switch nd.Role {
+			case dqlite.Voter:
+				voters = append(voters, nd.Address)
+			case dqlite.StandBy:
+				standbys = append(standbys, nd.Address)
+			}
+			if nd.ID == r.eng.ID() {
+				st.Raft["role"] = nd.Role.String()
+			}
+		}
+		st.Raft["voters"], st.Raft["standbys"] = voters, standbys
+	}
+	return role, st
+}
+
+func (r *raftCluster) memberAt(addr string) (election.Member, bool) {
+	for _, m := range r.el.Members() {
+		if m.PeerAddr == addr {
+			return m, true
+		}
+	}
+	return election.Member{}, false
+}
+
+// raftAdmin implements admin.Cluster for raft mode.
+type raftAdmin struct{ r *raftCluster }
+
+func (a raftAdmin) Members(ctx context.Context) ([]admin.Member, error) {
+	nodes, err := a.r.eng.Cluster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	leaderID, _, _ := a.r.eng.Leader(ctx)
+	var out []admin.Member
+	for _, nd := range nodes {
+		m := admin.Member{ID: strconv.FormatUint(nd.ID, 10), PeerAddr: nd.Address, Role: nd.Role.String(),
+			Voter: nd.Role == dqlite.Voter, Leader: nd.ID == leaderID}
+		if g, ok := a.r.memberAt(nd.Address); ok {
+			m.ID, m.PGAddr, m.AdminAddr, m.Alive = g.ID, g.PGAddr, g.AdminAddr, g.Alive
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (a raftAdmin) Leader(ctx context.Context) (admin.Member, bool, error) {
+	_, addr, err := a.r.eng.Leader(ctx)
+	if err != nil || addr == "" {
+		return admin.Member{}, false, nil
+	}
+	m := admin.Member{ID: addr, PeerAddr: addr, Role: "leader", Leader: true, Voter: true, Alive: true}
+	if g, ok := a.r.memberAt(addr); ok {
+		m.ID, m.PGAddr, m.AdminAddr = g.ID, g.PGAddr, g.AdminAddr
+	}
+	return m, true, nil
+}
+
+// node finds a dqlite member by node id (gossip name), dqlite id or address.
+func (a raftAdmin) node(ctx context.Context, id string) (dqlite.NodeInfo, error) {
+	nodes, err := a.r.eng.Cluster(ctx)
+	if err != nil {
+		return dqlite.NodeInfo{}, err
+	}
+	addr := id
+	for _, g := range a.r.el.Members() {
+		if g.ID == id {
+			addr = g.PeerAddr
+		}
+	}
+	for _, nd := range nodes {
+		if nd.Address == addr || strconv.FormatUint(nd.ID, 10) == id {
+			return nd, nil
+		}
+	}
+	return dqlite.NodeInfo{}, fmt.Errorf("%w: node %q is not in the raft cluster: start it with --mode raft --join <a member's gossip address>; it joins as a spare, then add or assign it", admin.ErrNotFound, id)
+}
+
+func parseRole(role string) (dqlite.Role, error) {
+	switch role {
+	case "", "voter":
+		return dqlite.Voter, nil
+	case "standby":
+		return dqlite.StandBy, nil
+	case "spare":
+		return dqlite.Spare, nil
+	}
+	return 0, fmt.Errorf("%w: unknown role %q: use voter, standby or spare", admin.ErrBadRequest, role)
+}
+
+func (a raftAdmin) AddMember(ctx context.Context, id, address, role string) error {
+	rl, err := parseRole(role)
+	if err != nil {
+		return err
+	}
+	if address != "" && id == "" {
+		id = address
+	}
+	nd, err := a.node(ctx, id)
+	if err != nil && address != "" {
+		nd, err = a.node(ctx, address)
+	}
+	if err != nil {
+		return err
+	}
+	if nd.Role == rl {
+		return nil
+	}
+	return a.r.eng.Assign(ctx, nd.ID, rl)
+}
+
+func (a raftAdmin) RemoveMember(ctx context.Context, id string) error {
+	nd, err := a.node(ctx, id)
+	if err != nil {
+		return err
+	}
+	if leader, _, err := a.r.eng.Leader(ctx); err == nil && leader == nd.ID {
+		return fmt.Errorf("%w: node %s is the leader: transfer leadership first (sqlclusterctl transfer OTHER_ID)", admin.ErrConflict, id)
+	}
+	return a.r.eng.Remove(ctx, nd.ID)
+}
+
+func (a raftAdmin) AssignRole(ctx context.Context, id, role string) error {
+	rl, err := parseRole(role)
+	if err != nil {
+		return err
+	}
+	nd, err := a.node(ctx, id)
+	if err != nil {
+		return err
+	}
+	return a.r.eng.Assign(ctx, nd.ID, rl)
+}
+
+func (a raftAdmin) Transfer(ctx context.Context, id string) error {
+	nd, err := a.node(ctx, id)
+	if err != nil {
+		return err
+	}
+	if nd.Role != dqlite.Voter {
+		return fmt.Errorf("%w: node %s is a %s: only a voter can lead; assign it the voter role first", admin.ErrConflict, id, nd.Role)
+	}
+	return a.r.eng.Transfer(ctx, nd.ID)
+}
+
+// Backup dumps every database from dqlite into a scratch directory and
+// streams it in the snapshot format, through a throwaway single-mode
+// engine over those files (which also recovers their WAL).
+func (a raftAdmin) Backup(ctx context.Context, w io.Writer) error {
+	dbs, err := a.r.eng.Databases(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(a.r.n.cfg.DataDir, "backup-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Join(tmp, "db"), 0o700); err != nil {
+		return err
+	}
+	for _, db := range dbs {
+		files, err := a.r.eng.Dump(ctx, db)
+		if err != nil {
+			return fmt.Errorf("dumping %q: %w", db, err)
+		}
+		for _, f := range files {
+			suffix := ""
+			if len(f.Name) > 4 && f.Name[len(f.Name)-4:] == "-wal" {
+				suffix = "-wal"
+			}
+			if err := os.WriteFile(filepath.Join(tmp, "db", db+".sqlite"+suffix), f.Data, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	eng, err := sqlite.Open(ctx, sqlite.Config{DataDir: tmp})
+	if err != nil {
+		return fmt.Errorf("reading the dumped databases: %w", err)
+	}
+	defer eng.Close()
+	src, err := eng.OpenSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	h := snapshot.Header{Created: time.Now(), NodeID: a.r.n.cfg.NodeID, ClusterID: a.r.cfg.ClusterID, Databases: len(src.Databases())}
+	return snapshot.Write(ctx, w, h, filterSource{src, dbs}, nil)
+}
+
+// filterSource keeps only the databases dqlite has (the scratch engine
+// always creates its default one).
+type filterSource struct {
+	*sqlite.Snapshot
+	keep []string
+}
+
+func (f filterSource) Databases() []snapshot.DBInfo {
+	var out []snapshot.DBInfo
+	for _, d := range f.Snapshot.Databases() {
+		if slices.Contains(f.keep, d.Name) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (a raftAdmin) Restore(ctx context.Context, r io.Reader, force bool) error {
+	return fmt.Errorf("%w: restore is not implemented in raft mode yet (dqlite 1.11 has no API to load a database image)", admin.ErrBadRequest)
+}
+
+// startRaft is Start for --mode raft: the dqlite engine serves the pg front
+// end directly (every statement goes to the Raft leader).
+func (n *Node) startRaft(ctx context.Context, reg *prometheus.Registry, tlsCfg *tls.Config) (*Node, error) {
+	cfg := n.cfg
+	adv := func(addr string) string { return advertisedAddr(addr, cfg.Stream.AdvertiseAddr) }
+	nc := cfg
+	nc.PGAddr, nc.AdminAddr = adv(cfg.PGAddr), adv(cfg.AdminAddr)
+	r, err := startRaft(ctx, &Node{cfg: nc, log: n.log}, cfg.Stream, cfg.Raft)
+	if err != nil {
+		return nil, err
+	}
+	r.n = n
+	n.raft, n.eng = r, r.eng
+	reg.MustRegister(newEngineCollector(r.eng))
+	n.pg = wire.New(wire.Config{
+		Engine: n.eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
+		MaxMessageSize: cfg.MaxMessageSize, NodeID: cfg.NodeID, Logger: n.log,
+		Metrics: wire.NewMetrics(reg),
+	})
+	closeAll := func() {
+		r.eng.Close()
+		r.stop()
+	}
+	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+		closeAll()
+		return nil, fmt.Errorf("listening on --admin-addr %s: %w", cfg.AdminAddr, err)
+	}
+	n.admin = &http.Server{Handler: admin.Handler(n, reg, raftAdmin{r}), ReadHeaderTimeout: 10 * time.Second}
+	go n.admin.Serve(n.adminLn)
+	if n.pgLn, err = net.Listen("tcp", cfg.PGAddr); err != nil {
+		n.admin.Close()
+		closeAll()
+		return nil, fmt.Errorf("listening on --pg-addr %s: %w", cfg.PGAddr, err)
+	}
+	go func() {
+		if err := n.pg.Serve(n.pgLn); err != nil {
+			n.log.Error("pg listener failed", "err", err)
+		}
+	}()
+	n.mu.Lock()
+	n.ready = true
+	n.mu.Unlock()
+	n.log.Info("sqlclusterd started", "mode", "raft", "pg", n.pgLn.Addr().String(), "admin", n.adminLn.Addr().String(),
+		"dqlite", r.eng.Address(), "raft_id", r.eng.ID(), "data", cfg.DataDir)
+	return n, nil
+}
+
+// advertisedAddr replaces an unspecified bind host with the advertise host.
+func advertisedAddr(addr, advertise string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return addr
+	}
+	if h, _, err := net.SplitHostPort(advertise); err == nil {
+		advertise = h
+	}
+	if advertise == "" {
+		advertise = "127.0.0.1"
+	}
+	return net.JoinHostPort(advertise, port)
+}
