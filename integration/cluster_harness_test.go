@@ -34,6 +34,7 @@ type testCluster struct {
 	clusterID string
 	args      []string // extra flags for every node
 	lab       *netLab  // nodes in network namespaces (partition tests)
+	mode      string   // stream (default) or raft
 }
 
 type clusterNode struct {
@@ -52,6 +53,7 @@ type clusterOpts struct {
 	netns     bool     // each node in its own network namespace (partitions)
 	args      []string // extra flags, e.g. --sync-replicas 0
 	clusterID string
+	mode      string // stream (default) or raft
 }
 
 func newSecret(t testing.TB) string {
@@ -71,7 +73,10 @@ func startCluster(t *testing.T, o clusterOpts) *testCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, bin: bin, secret: newSecret(t), clusterID: o.clusterID, args: o.args}
+	c := &testCluster{t: t, bin: bin, secret: newSecret(t), clusterID: o.clusterID, args: o.args, mode: o.mode}
+	if c.mode == "" {
+		c.mode = "stream"
+	}
 	if o.netns {
 		c.lab = newNetLab(t)
 	}
@@ -85,10 +90,13 @@ func startCluster(t *testing.T, o clusterOpts) *testCluster {
 		}
 		c.nodes = append(c.nodes, c.newNode(fmt.Sprintf("n%d", i+1), ip, o.n))
 	}
-	for _, n := range c.nodes {
-		n.start()
-	}
 	t.Cleanup(c.cleanup)
+	for _, n := range c.nodes {
+		n.launch()
+	}
+	for _, n := range c.nodes {
+		n.waitUp()
+	}
 	c.waitPrimary(30 * time.Second)
 	return c
 }
@@ -136,7 +144,7 @@ func (n *clusterNode) args() []string {
 		}
 	}
 	a := []string{
-		"--mode", "stream", "--node-id", n.id,
+		"--mode", n.c.mode, "--node-id", n.id,
 		"--data-dir", filepath.Join(n.dir, "data"),
 		"--pg-addr", net.JoinHostPort(n.ip, strconv.Itoa(n.pgPort)),
 		"--admin-addr", net.JoinHostPort(n.ip, strconv.Itoa(n.adminPort)),
@@ -157,6 +165,15 @@ func (n *clusterNode) args() []string {
 }
 
 func (n *clusterNode) start() {
+	n.c.t.Helper()
+	n.launch()
+	n.waitUp()
+}
+
+// launch starts the process without waiting: raft-mode nodes only open
+// their admin port once the cluster has formed, so a cluster's nodes must
+// all be launched before any is waited for.
+func (n *clusterNode) launch() {
 	t := n.c.t
 	t.Helper()
 	bin, args := n.c.bin, n.args()
@@ -168,6 +185,13 @@ func (n *clusterNode) start() {
 		t.Fatal(err)
 	}
 	n.proc = p
+}
+
+// waitUp waits until the node's admin API answers.
+func (n *clusterNode) waitUp() {
+	t := n.c.t
+	t.Helper()
+	p := n.proc
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if _, err := n.status(); err == nil {
@@ -303,7 +327,7 @@ func (c *testCluster) agreedPrimary() *clusterNode {
 	}
 	for _, n := range c.nodes {
 		if n.id == primary && n.alive() {
-			if st, err := n.status(); err == nil && st.Role == "primary" {
+			if st, err := n.status(); err == nil && (st.Role == "primary" || st.Role == "leader") {
 				return n
 			}
 		}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	dqdriver "github.com/canonical/go-dqlite/driver"
 
@@ -55,7 +58,15 @@ func (e *errLeaderLost) Unwrap() error { return e.err }
 
 func isLeaderLost(err error) bool {
 	var l *errLeaderLost
-	return errors.As(err, &l) || errors.Is(err, driver.ErrBadConn)
+	if errors.As(err, &l) || errors.Is(err, driver.ErrBadConn) {
+		return true
+	}
+	// The leader's process died mid-call: go-dqlite returns the broken
+	// read ("call exec-sql …: receive: header: EOF") rather than
+	// ErrBadConn.
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }
 
 // sqliteCode returns the (extended) SQLite result code of a dqlite error.
