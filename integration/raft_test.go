@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +29,20 @@ func TestRaftCluster(t *testing.T) {
 	var ret int64
 	if err := c.nodes[2].mustConnect(t).QueryRow(ctx, "INSERT INTO t VALUES (-100, 'returning') RETURNING id * 2").Scan(&ret); err != nil || ret != -200 {
 		t.Fatalf("INSERT … RETURNING: %d %v", ret, err)
+	}
+	resp, err := http.Get(leader.adminURL("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"sqlcluster_raft_is_leader 1", "sqlcluster_raft_voters 3", "sqlcluster_raft_leader_changes_total", "sqlcluster_commits_total"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("leader /metrics lacks %q", want)
+		}
+	}
+	if st, err := leader.status(); err != nil || st.Role != "leader" || st.Cluster.Primary != leader.id {
+		t.Errorf("leader /status: %+v %v", st, err)
 	}
 	out, err := ctl(t, c.nodes[0], "leader")
 	if err != nil || !strings.Contains(out, leader.id) {

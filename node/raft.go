@@ -197,7 +197,7 @@ func (r *raftCluster) stop() {
 
 // status is the raft part of /status.
 func (r *raftCluster) status(ctx context.Context) (string, *admin.ClusterStatus) {
-	st := &admin.ClusterStatus{Raft: map[string]any{"id": r.eng.ID(), "address": r.eng.Address()}}
+	st := &admin.ClusterStatus{Raft: map[string]any{"id": r.eng.ID(), "address": r.eng.Address(), "leader_changes": r.eng.LeaderChanges()}}
 	role := "follower"
 	if id, addr, err := r.eng.Leader(ctx); err == nil {
 		st.Raft["leader_id"], st.Raft["leader_address"] = id, addr
@@ -437,7 +437,7 @@ func (n *Node) startRaft(ctx context.Context, reg *prometheus.Registry, tlsCfg *
 	}
 	r.n = n
 	n.raft, n.eng = r, r.eng
-	reg.MustRegister(newEngineCollector(r.eng))
+	reg.MustRegister(newEngineCollector(r.eng), newRaftCollector(r))
 	n.pg = wire.New(wire.Config{
 		Engine: n.eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
 		MaxMessageSize: cfg.MaxMessageSize, NodeID: cfg.NodeID, Logger: n.log,
@@ -487,4 +487,55 @@ func advertisedAddr(addr, advertise string) string {
 		advertise = "127.0.0.1"
 	}
 	return net.JoinHostPort(advertise, port)
+}
+
+// raftCollector exports the raft state on /metrics.
+type raftCollector struct {
+	r                                        *raftCluster
+	isLeader, voters, standbys, changes, ups *prometheus.Desc
+}
+
+func newRaftCollector(r *raftCluster) *raftCollector {
+	return &raftCollector{r: r,
+		isLeader: prometheus.NewDesc("sqlcluster_raft_is_leader", "1 while this node is the Raft leader.", nil, nil),
+		voters:   prometheus.NewDesc("sqlcluster_raft_voters", "Voting members of the Raft cluster.", nil, nil),
+		standbys: prometheus.NewDesc("sqlcluster_raft_standbys", "Stand-by members of the Raft cluster.", nil, nil),
+		changes:  prometheus.NewDesc("sqlcluster_raft_leader_changes_total", "Leader changes this node observed (each followed by a read barrier).", nil, nil),
+		ups:      prometheus.NewDesc("sqlcluster_raft_leader_known", "1 when this node knows a leader.", nil, nil),
+	}
+}
+
+func (rc *raftCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{rc.isLeader, rc.voters, rc.standbys, rc.changes, rc.ups} {
+		ch <- d
+	}
+}
+
+func (rc *raftCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	e := rc.r.eng
+	leader, known := 0.0, 0.0
+	if id, _, err := e.Leader(ctx); err == nil && id != 0 {
+		known = 1
+		if id == e.ID() {
+			leader = 1
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(rc.isLeader, prometheus.GaugeValue, leader)
+	ch <- prometheus.MustNewConstMetric(rc.ups, prometheus.GaugeValue, known)
+	if nodes, err := e.Cluster(ctx); err == nil {
+		var v, s float64
+		for _, n := range nodes {
+			switch n.Role {
+			case dqlite.Voter:
+				v++
+			case dqlite.StandBy:
+				s++
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(rc.voters, prometheus.GaugeValue, v)
+		ch <- prometheus.MustNewConstMetric(rc.standbys, prometheus.GaugeValue, s)
+	}
+	ch <- prometheus.MustNewConstMetric(rc.changes, prometheus.CounterValue, float64(e.LeaderChanges()))
 }

@@ -163,3 +163,7 @@ func (e *Engine) Dump(ctx context.Context, name string) ([]File, error) {
 	}
 	return out, nil
 }
+
+// LeaderChanges counts the leader changes this node has observed since it
+// started (each one followed by a barrier before the next read).
+func (e *Engine) LeaderChanges() uint64 { return e.lw.epoch.Load() - 1 }
