@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/snapshot"
 	"github.com/sqlcluster/sqlcluster/walstream"
 
@@ -114,7 +113,7 @@ func (a clusterAdmin) Restore(ctx context.Context, r io.Reader, force bool) erro
 // have it for the restore to survive a failover.
 func (c *cluster) restore(ctx context.Context, r io.Reader, force bool) error {
 	if !force {
-		if tables, err := c.userTables(ctx); err != nil {
+		if tables, err := userTables(ctx, c.eng); err != nil {
 			return err
 		} else if len(tables) > 0 {
 			return fmt.Errorf("%w: the cluster is not empty (it has %s): pass --force to replace everything", admin.ErrConflict, strings.Join(tables, ", "))
@@ -157,35 +156,6 @@ func (c *cluster) restore(ctx context.Context, r io.Reader, force bool) error {
 	return nil
 }
 
-// userTables lists database.table names holding user data.
-func (c *cluster) userTables(ctx context.Context) ([]string, error) {
-	dbs, err := c.eng.Databases(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, db := range dbs {
-		if db == systemDB {
-			continue
-		}
-		s, err := c.eng.Open(ctx, db, engine.SessionInfo{User: "sqlcluster"})
-		if err != nil {
-			return nil, err
-		}
-		rows, err := s.Query(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name", nil, engine.StmtOptions{ReadOnly: true})
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		row := make([]any, 1)
-		for rows.Next(row) == nil {
-			out = append(out, fmt.Sprintf("%s.%v", db, row[0]))
-		}
-		rows.Close()
-		s.Close()
-	}
-	return out, nil
-}
 
 func (c *cluster) member(id string) (election.Member, bool) {
 	for _, m := range c.el.Members() {

@@ -14,10 +14,12 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sqlcluster/sqlcluster/admin"
 	"github.com/sqlcluster/sqlcluster/election"
+	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/engine/dqlite"
 	"github.com/sqlcluster/sqlcluster/engine/sqlite"
 	"github.com/sqlcluster/sqlcluster/peer"
@@ -420,9 +422,155 @@ func (f filterSource) Databases() []snapshot.DBInfo {
 	return out
 }
 
+// Restore loads a backup into the raft cluster. dqlite 1.11 cannot load a
+// database image, so the backup is installed into scratch SQLite files
+// and replayed logically: for each database, the schema (tables, then
+// indexes, views and triggers) and every row, in one transaction per
+// database, through the leader like any other write.
 func (a raftAdmin) Restore(ctx context.Context, r io.Reader, force bool) error {
-	return fmt.Errorf("%w: restore is not implemented in raft mode yet (dqlite 1.11 has no API to load a database image)", admin.ErrBadRequest)
+	eng := a.r.eng
+	if !force {
+		tables, err := userTables(ctx, eng)
+		if err != nil {
+			return err
+		}
+		if len(tables) > 0 {
+			return fmt.Errorf("%w: the cluster is not empty (it has %s): pass --force to replace everything", admin.ErrConflict, strings.Join(tables, ", "))
+		}
+	}
+	tmp, err := os.MkdirTemp(a.r.n.cfg.DataDir, "restore-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	scratch, err := sqlite.Open(ctx, sqlite.Config{DataDir: tmp})
+	if err != nil {
+		return err
+	}
+	defer scratch.Close()
+	h, err := snapshot.Read(ctx, r, scratch.Installer(), nil)
+	if err != nil {
+		return fmt.Errorf("%w: reading the backup: %w", admin.ErrBadRequest, err)
+	}
+	for _, info := range h.DBs {
+		if info.Name == systemDB {
+			continue
+		}
+		if err := replayDatabase(ctx, scratch, eng, info.Name); err != nil {
+			return fmt.Errorf("restoring database %q: %w", info.Name, err)
+		}
+	}
+	return nil
 }
+
+// userTables lists database.table names holding user data in eng.
+func userTables(ctx context.Context, eng engine.Engine) ([]string, error) {
+	dbs, err := eng.Databases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, db := range dbs {
+		rows, err := queryAll(ctx, eng, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, fmt.Sprintf("%s.%v", db, r[0]))
+		}
+	}
+	return out, nil
+}
+
+func queryAll(ctx context.Context, eng engine.Engine, db, q string) ([][]any, error) {
+	s, err := eng.Open(ctx, db, engine.SessionInfo{User: "sqlcluster"})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	rows, err := s.Query(ctx, q, nil, engine.StmtOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]any
+	for {
+		row := make([]any, len(rows.Columns()))
+		if err := rows.Next(row); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+}
+
+// replayDatabase makes database db of dst hold exactly what src's has.
+func replayDatabase(ctx context.Context, src *sqlite.Engine, dst engine.Engine, db string) error {
+	if err := dst.CreateDatabase(ctx, db); err != nil {
+		var ee *engine.Error
+		if !errors.As(err, &ee) || ee.Code != "42P04" {
+			return err
+		}
+	}
+	schema, err := queryAll(ctx, src, db, "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid")
+	if err != nil {
+		return err
+	}
+	old, err := queryAll(ctx, dst, db, "SELECT type, name FROM sqlite_master WHERE type IN ('view', 'table', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+	if err != nil {
+		return err
+	}
+	s, err := dst.Open(ctx, db, engine.SessionInfo{User: "sqlcluster"})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Begin(ctx, engine.TxOptions{}); err != nil {
+		return err
+	}
+	exec := func(q string, args ...any) error {
+		rows, err := s.Query(ctx, q, args, engine.StmtOptions{})
+		if err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		return rows.Close()
+	}
+	fail := func(err error) error {
+		s.Rollback(ctx)
+		return err
+	}
+	if err := exec("PRAGMA foreign_keys = OFF"); err != nil {
+		return fail(err)
+	}
+	for _, o := range old {
+		if err := exec(fmt.Sprintf("DROP %s IF EXISTS %s", strings.ToUpper(fmt.Sprint(o[0])), quoteIdent(fmt.Sprint(o[1])))); err != nil {
+			return fail(err)
+		}
+	}
+	for _, o := range schema {
+		if err := exec(fmt.Sprint(o[2])); err != nil {
+			return fail(err)
+		}
+		if o[0] != "table" {
+			continue
+		}
+		table := quoteIdent(fmt.Sprint(o[1]))
+		rows, err := queryAll(ctx, src, db, "SELECT * FROM "+table)
+		if err != nil {
+			return fail(err)
+		}
+		for _, row := range rows {
+			marks := strings.TrimSuffix(strings.Repeat("?,", len(row)), ",")
+			if err := exec("INSERT INTO "+table+" VALUES ("+marks+")", row...); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return s.Commit(ctx)
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // startRaft is Start for --mode raft: the dqlite engine serves the pg front
 // end directly (every statement goes to the Raft leader).
