@@ -156,7 +156,6 @@ func (c *cluster) restore(ctx context.Context, r io.Reader, force bool) error {
 	return nil
 }
 
-
 func (c *cluster) member(id string) (election.Member, bool) {
 	for _, m := range c.el.Members() {
 		if m.ID == id {

@@ -88,6 +88,9 @@ func (s *routedSession) InTx() bool {
 func (s *routedSession) primaryHere() bool { return s.c.repl.isPrimary() }
 
 func (s *routedSession) consistency() string {
+	if s.c.faults.staleReads {
+		return "local"
+	}
 	if s.info.Settings != nil {
 		if v, ok := s.info.Settings("sqlcluster.read_consistency"); ok && v != "" {
 			return v

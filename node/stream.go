@@ -55,6 +55,8 @@ type cluster struct {
 	fwd  *forward.Server
 	mem  *membership
 	met  *streamMetrics
+	// faults seeded on purpose for the fault suite (faults.go).
+	faults faults
 
 	mu         sync.Mutex
 	role       election.Role
@@ -95,6 +97,13 @@ func openCluster(n *Node, cfg StreamConfig) (*cluster, error) {
 		return nil, fmt.Errorf("opening the replication log: %w", err)
 	}
 	c := &cluster{n: n, cfg: cfg, log: n.log, wal: wal, repl: newReplicator(wal), met: newStreamMetrics()}
+	if c.faults, err = faultsFromEnv(); err != nil {
+		wal.Close()
+		return nil, err
+	}
+	if c.faults.any() {
+		n.log.Error("SEEDED FAULTS ARE ON: this node is deliberately broken for testing", "faults", fmt.Sprintf("%+v", c.faults))
+	}
 	c.repl.quorum = c.quorum
 	return c, nil
 }
@@ -361,11 +370,15 @@ func (c *cluster) followOnce(ctx context.Context, p election.Member) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	fence, current := c.el.Fence, c.el.Epoch
+	if c.faults.skipEpochCheck {
+		fence, current = func(uint64) error { return nil }, func() uint64 { return 0 }
+	}
 	_, err = walstream.Follow(ctx, conn, walstream.FollowerConfig{
 		NodeID:  c.n.cfg.NodeID,
 		Log:     c.wal,
-		Fence:   c.el.Fence,
-		Current: c.el.Epoch,
+		Fence:   fence,
+		Current: current,
 		Apply: func(ctx context.Context, t *walstream.Txn) error {
 			if err := c.eng.ApplyTxn(ctx, t); err != nil {
 				return err
@@ -518,6 +531,9 @@ func (c *cluster) writeSnapshot(ctx context.Context, w io.Writer) error {
 
 // quorum is how many replica acknowledgements a commit needs now.
 func (c *cluster) quorum() (int, func(string) bool) {
+	if c.faults.ackBeforeReplication {
+		return 0, nil
+	}
 	if c.cfg.SyncReplicas != "quorum" {
 		k, _ := strconv.Atoi(c.cfg.SyncReplicas)
 		return k, func(string) bool { return true }
