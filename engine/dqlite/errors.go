@@ -205,12 +205,7 @@ func sqlstate(code int, msg string) string {
 	case codeAuth, codePerm:
 		return "42501"
 	}
-	for _, m := range messageCodes {
-		if strings.Contains(msg, m.frag) {
-			return m.code
-		}
-	}
-	return "42000"
+	return engine.SQLStateFromMessage(msg)
 }
 
 // message rewords the constraint messages the way PostgreSQL users expect
@@ -233,37 +228,4 @@ func message(code int, msg string) string {
 		return "canceling statement due to user request"
 	}
 	return msg
-}
-
-// messageCodes maps SQLite's generic (SQLITE_ERROR) messages to SQLSTATEs by
-// stable fragments; the first match wins. It covers the same messages as
-// engine/sqlite's table (see the package doc about sharing it).
-var messageCodes = []struct{ frag, code string }{
-	{"no such table", "42P01"},
-	{"no such view", "42P01"},
-	{"no such column", "42703"},
-	{"has no column named", "42703"},
-	{"no such function", "42883"},
-	{"wrong number of arguments to function", "42883"},
-	{"no such index", "42704"},
-	{"no such trigger", "42704"},
-	{"no such savepoint", "3B001"},
-	{"already exists", "42P07"},
-	{"ambiguous column name", "42702"},
-	{"syntax error", "42601"},
-	{"incomplete input", "42601"},
-	{"unrecognized token", "42601"},
-	{"values were supplied", "42601"},
-	{"misuse of aggregate", "42803"},
-	{"misuse of window function", "42P20"},
-	{"integer overflow", "22003"},
-	{"too many", "54001"},
-	{"parser stack overflow", "54001"},
-	{"may not be modified", "42809"},
-	{"cannot modify", "42809"},
-	{"datatype mismatch", "42804"},
-	{"cannot commit - no transaction is active", "25P01"},
-	{"cannot rollback - no transaction is active", "25P01"},
-	{"cannot start a transaction within a transaction", "25001"},
-	{"malformed JSON", "22P02"},
 }

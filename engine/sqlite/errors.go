@@ -95,48 +95,7 @@ func translateError(err error) error {
 	case sqlite3.SQLITE_AUTH, sqlite3.SQLITE_PERM:
 		e.Code = "42501"
 	default:
-		e.Code = codeFromMessage(msg)
+		e.Code = engine.SQLStateFromMessage(msg)
 	}
 	return e
-}
-
-// messageCodes maps SQLite's generic (SQLITE_ERROR) messages to SQLSTATEs by
-// their stable prefixes or fragments; the first match wins.
-var messageCodes = []struct{ frag, code string }{
-	{"no such table", "42P01"},
-	{"no such view", "42P01"},
-	{"no such column", "42703"},
-	{"has no column named", "42703"},
-	{"no such function", "42883"},
-	{"wrong number of arguments to function", "42883"},
-	{"no such index", "42704"},
-	{"no such trigger", "42704"},
-	{"no such savepoint", "3B001"},
-	{"already exists", "42P07"},
-	{"ambiguous column name", "42702"},
-	{"syntax error", "42601"},
-	{"incomplete input", "42601"},
-	{"unrecognized token", "42601"},
-	{"values were supplied", "42601"},
-	{"misuse of aggregate", "42803"},
-	{"misuse of window function", "42P20"},
-	{"integer overflow", "22003"},
-	{"too many", "54001"},
-	{"parser stack overflow", "54001"},
-	{"may not be modified", "42809"},
-	{"cannot modify", "42809"},
-	{"datatype mismatch", "42804"},
-	{"cannot commit - no transaction is active", "25P01"},
-	{"cannot rollback - no transaction is active", "25P01"},
-	{"cannot start a transaction within a transaction", "25001"},
-	{"malformed JSON", "22P02"},
-}
-
-func codeFromMessage(msg string) string {
-	for _, m := range messageCodes {
-		if strings.Contains(msg, m.frag) {
-			return m.code
-		}
-	}
-	return "42000"
 }
