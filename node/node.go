@@ -169,27 +169,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		standby = func() bool { return !c.repl.isPrimary() }
 	}
 	reg.MustRegister(newEngineCollector(eng))
-	n.pg = wire.New(wire.Config{
-		Engine: n.eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
-		MaxMessageSize: cfg.MaxMessageSize, NodeID: cfg.NodeID, Logger: n.log,
-		Metrics: wire.NewMetrics(reg), Standby: standby,
-	})
 	closeAll := func() {
 		eng.Close()
 		if c != nil {
 			c.closeLog()
 		}
 	}
-	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
-		closeAll()
-		return nil, fmt.Errorf("listening on --admin-addr %s: %w", cfg.AdminAddr, err)
-	}
-	n.admin = &http.Server{Handler: admin.Handler(n, reg, clusterAPI), ReadHeaderTimeout: 10 * time.Second}
-	go n.admin.Serve(n.adminLn)
-	if n.pgLn, err = net.Listen("tcp", cfg.PGAddr); err != nil {
-		n.admin.Close()
-		closeAll()
-		return nil, fmt.Errorf("listening on --pg-addr %s: %w", cfg.PGAddr, err)
+	if err := n.listen(reg, tlsCfg, clusterAPI, standby, closeAll); err != nil {
+		return nil, err
 	}
 	if c != nil {
 		if err := c.start(ctx); err != nil {
@@ -199,6 +186,37 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, err
 		}
 	}
+	n.serve("tls", tlsCfg != nil, "auth", authName(cfg))
+	return n, nil
+}
+
+// listen builds the pg front end over n.eng and binds the admin and pg
+// listeners (admin first, so /health answers while the pg port opens). On
+// failure it closes what it opened and calls closeAll.
+func (n *Node) listen(reg *prometheus.Registry, tlsCfg *tls.Config, api admin.Cluster, standby func() bool, closeAll func()) error {
+	cfg := n.cfg
+	n.pg = wire.New(wire.Config{
+		Engine: n.eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
+		MaxMessageSize: cfg.MaxMessageSize, NodeID: cfg.NodeID, Logger: n.log,
+		Metrics: wire.NewMetrics(reg), Standby: standby,
+	})
+	var err error
+	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+		closeAll()
+		return fmt.Errorf("listening on --admin-addr %s: %w", cfg.AdminAddr, err)
+	}
+	n.admin = &http.Server{Handler: admin.Handler(n, reg, api), ReadHeaderTimeout: 10 * time.Second}
+	go n.admin.Serve(n.adminLn)
+	if n.pgLn, err = net.Listen("tcp", cfg.PGAddr); err != nil {
+		n.admin.Close()
+		closeAll()
+		return fmt.Errorf("listening on --pg-addr %s: %w", cfg.PGAddr, err)
+	}
+	return nil
+}
+
+// serve starts accepting pg clients and marks the node ready.
+func (n *Node) serve(logAttrs ...any) {
 	go func() {
 		if err := n.pg.Serve(n.pgLn); err != nil {
 			n.log.Error("pg listener failed", "err", err)
@@ -207,8 +225,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n.mu.Lock()
 	n.ready = true
 	n.mu.Unlock()
-	n.log.Info("sqlclusterd started", "mode", cfg.Mode, "pg", n.pgLn.Addr().String(), "admin", n.adminLn.Addr().String(), "data", cfg.DataDir, "tls", tlsCfg != nil, "auth", authName(cfg))
-	return n, nil
+	n.log.Info("sqlclusterd started", append([]any{"mode", n.cfg.Mode, "pg", n.pgLn.Addr().String(), "admin", n.adminLn.Addr().String(), "data", n.cfg.DataDir}, logAttrs...)...)
 }
 
 func authName(cfg Config) string {

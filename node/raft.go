@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +24,6 @@ import (
 	"github.com/sqlcluster/sqlcluster/peer"
 	"github.com/sqlcluster/sqlcluster/snapshot"
 	"github.com/sqlcluster/sqlcluster/walstream"
-	"github.com/sqlcluster/sqlcluster/wire"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -586,36 +584,14 @@ func (n *Node) startRaft(ctx context.Context, reg *prometheus.Registry, tlsCfg *
 	r.n = n
 	n.raft, n.eng = r, r.eng
 	reg.MustRegister(newEngineCollector(r.eng), newRaftCollector(r))
-	n.pg = wire.New(wire.Config{
-		Engine: n.eng, TLS: tlsCfg, Password: cfg.Password, AuthMethod: cfg.AuthMethod,
-		MaxMessageSize: cfg.MaxMessageSize, NodeID: cfg.NodeID, Logger: n.log,
-		Metrics: wire.NewMetrics(reg),
-	})
 	closeAll := func() {
 		r.eng.Close()
 		r.stop()
 	}
-	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
-		closeAll()
-		return nil, fmt.Errorf("listening on --admin-addr %s: %w", cfg.AdminAddr, err)
+	if err := n.listen(reg, tlsCfg, raftAdmin{r}, nil, closeAll); err != nil {
+		return nil, err
 	}
-	n.admin = &http.Server{Handler: admin.Handler(n, reg, raftAdmin{r}), ReadHeaderTimeout: 10 * time.Second}
-	go n.admin.Serve(n.adminLn)
-	if n.pgLn, err = net.Listen("tcp", cfg.PGAddr); err != nil {
-		n.admin.Close()
-		closeAll()
-		return nil, fmt.Errorf("listening on --pg-addr %s: %w", cfg.PGAddr, err)
-	}
-	go func() {
-		if err := n.pg.Serve(n.pgLn); err != nil {
-			n.log.Error("pg listener failed", "err", err)
-		}
-	}()
-	n.mu.Lock()
-	n.ready = true
-	n.mu.Unlock()
-	n.log.Info("sqlclusterd started", "mode", "raft", "pg", n.pgLn.Addr().String(), "admin", n.adminLn.Addr().String(),
-		"dqlite", r.eng.Address(), "raft_id", r.eng.ID(), "data", cfg.DataDir)
+	n.serve("dqlite", r.eng.Address(), "raft_id", r.eng.ID())
 	return n, nil
 }
 
