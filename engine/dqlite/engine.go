@@ -142,6 +142,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.ServerTLS != nil {
 		opts = append(opts, app.WithTLS(cfg.ServerTLS, cfg.ClientTLS))
+		// With TLS, go-dqlite 1.11 binds the C node to the abstract unix
+		// socket "@dqlite-<node id>", and every cluster's bootstrap node
+		// has the same id: two TLS clusters on one host collide ("failed
+		// to set bind address"). Its only knob is the snap instance name,
+		// which it puts into the socket name; make it unique per process.
+		if os.Getenv("SNAP_INSTANCE_NAME") == "" {
+			os.Setenv("SNAP_INSTANCE_NAME", fmt.Sprintf("sqlcluster-%d", os.Getpid()))
+		}
 	}
 	if cfg.RolesAdjustmentFrequency > 0 {
 		opts = append(opts, app.WithRolesAdjustmentFrequency(cfg.RolesAdjustmentFrequency))
