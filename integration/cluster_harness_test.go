@@ -35,6 +35,7 @@ type testCluster struct {
 	args      []string // extra flags for every node
 	lab       *netLab  // nodes in network namespaces (partition tests)
 	mode      string   // stream (default) or raft
+	env       []string // extra environment for every node, e.g. SQLCLUSTER_TEST_FAULT=…
 }
 
 type clusterNode struct {
@@ -53,7 +54,8 @@ type clusterOpts struct {
 	netns     bool     // each node in its own network namespace (partitions)
 	args      []string // extra flags, e.g. --sync-replicas 0
 	clusterID string
-	mode      string // stream (default) or raft
+	mode      string   // stream (default) or raft
+	env       []string // extra environment entries for every node process
 }
 
 func newSecret(t testing.TB) string {
@@ -73,7 +75,7 @@ func startCluster(t *testing.T, o clusterOpts) *testCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, bin: bin, secret: newSecret(t), clusterID: o.clusterID, args: o.args, mode: o.mode}
+	c := &testCluster{t: t, bin: bin, secret: newSecret(t), clusterID: o.clusterID, args: o.args, mode: o.mode, env: o.env}
 	if c.mode == "" {
 		c.mode = "stream"
 	}
@@ -180,7 +182,7 @@ func (n *clusterNode) launch() {
 	if n.c.lab != nil {
 		bin, args = "ip", append([]string{"netns", "exec", n.c.lab.ns(n.host), bin}, args...)
 	}
-	p, err := startProcess(bin, args, n.logPath, nil, syscall.SIGTERM)
+	p, err := startProcess(bin, args, n.logPath, nil, syscall.SIGTERM, n.c.env...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,9 @@ type cluster struct {
 	base  string
 	nodes []*clusterNode
 	http  *http.Client
+	// leaderRole is the /status role of the node that takes writes:
+	// "primary" in stream mode, "leader" in raft mode.
+	leaderRole string
 }
 
 // nodeStatus is the part of GET /status the harness reads.
@@ -69,18 +72,47 @@ type nodeStatus struct {
 		Primary  string `json:"primary"`
 		Position string `json:"position"`
 		Applied  uint64 `json:"applied_txid"`
+		// Raft is set in raft mode only.
+		Raft *struct {
+			Voters []string `json:"voters"`
+		} `json:"raft"`
 	} `json:"cluster"`
 }
+
+// clusterMode is how a benchmarked cluster's nodes are started and how
+// /status names the node that takes the writes.
+type clusterMode struct {
+	name       string   // --mode
+	leaderRole string   // /status "role" of the writing node
+	args       []string // further flags, after the common cluster ones
+}
+
+// streamMode is --mode stream with the given --sync-replicas.
+func streamMode(syncReplicas string) clusterMode {
+	return clusterMode{name: "stream", leaderRole: "primary",
+		args: []string{"--sync-replicas", syncReplicas, "--lease-ttl", leaseTTL.String()}}
+}
+
+// raftMode is --mode raft: dqlite elects the leader, and every statement
+// executes there whichever node received it.
+func raftMode() clusterMode { return clusterMode{name: "raft", leaderRole: "leader"} }
 
 // startCluster starts clusterSize sqlclusterd processes from bin in stream
 // mode with --sync-replicas syncReplicas and waits until they agree on a
 // primary. On error nothing is left running or on disk.
-func startCluster(ctx context.Context, cfg config, bin, syncReplicas string, logf logFunc) (_ *cluster, err error) {
+func startCluster(ctx context.Context, cfg config, bin, syncReplicas string, logf logFunc) (*cluster, error) {
+	return startNodes(ctx, cfg, bin, streamMode(syncReplicas), logf)
+}
+
+// startNodes starts clusterSize sqlclusterd processes from bin in mode and
+// waits until they agree on the node that takes writes. On error nothing is
+// left running or on disk.
+func startNodes(ctx context.Context, cfg config, bin string, mode clusterMode, logf logFunc) (_ *cluster, err error) {
 	base, err := os.MkdirTemp(cfg.tmpBase, "sqlbench-cluster-")
 	if err != nil {
 		return nil, fmt.Errorf("create temp dir: %w", err)
 	}
-	c := &cluster{base: base, http: &http.Client{Timeout: 2 * time.Second}}
+	c := &cluster{base: base, leaderRole: mode.leaderRole, http: &http.Client{Timeout: 2 * time.Second}}
 	defer func() {
 		if err != nil {
 			if cerr := c.close(); cerr != nil {
@@ -116,8 +148,8 @@ func startCluster(ctx context.Context, cfg config, bin, syncReplicas string, log
 			dir:       filepath.Join(base, id),
 			logPath:   filepath.Join(base, id+".log"),
 		}
-		n.argv = []string{bin,
-			"--mode", "stream", "--node-id", id,
+		n.argv = append([]string{bin,
+			"--mode", mode.name, "--node-id", id,
 			"--data-dir", filepath.Join(n.dir, "data"),
 			"--pg-addr", addr(pgPort), "--admin-addr", n.adminAddr,
 			"--gossip-addr", addr(gossipPort), "--peer-addr", addr(peerPort),
@@ -126,16 +158,15 @@ func startCluster(ctx context.Context, cfg config, bin, syncReplicas string, log
 			"--bootstrap-expect", strconv.Itoa(clusterSize),
 			"--cluster-id", clusterID,
 			"--cluster-secret", base64.StdEncoding.EncodeToString(secret),
-			"--sync-replicas", syncReplicas,
-			"--lease-ttl", leaseTTL.String(),
-		}
+		}, mode.args...)
 		if err := os.Mkdir(n.dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create node dir: %w", err)
 		}
 		c.nodes = append(c.nodes, n)
 	}
 	// Start all before waiting for any: with --bootstrap-expect no node
-	// becomes ready for writes alone.
+	// becomes ready for writes alone, and a raft node does not even open
+	// its ports before the cluster has formed.
 	for _, n := range c.nodes {
 		if err := c.start(n); err != nil {
 			return nil, err
@@ -227,13 +258,14 @@ func (c *cluster) status(ctx context.Context, n *clusterNode) (nodeStatus, error
 		return st, fmt.Errorf("decode /status of %s: %w", n.id, err)
 	}
 	if st.Cluster == nil {
-		return st, fmt.Errorf("/status of %s has no cluster section (not in stream mode?)", n.id)
+		return st, fmt.Errorf("/status of %s has no cluster section (not in a cluster mode?)", n.id)
 	}
 	return st, nil
 }
 
-// agreedPrimary returns the primary if every live node names the same one
-// and it reports the primary role itself, with the statuses it read.
+// agreedPrimary returns the primary (raft: the leader) if every live node
+// names the same one and it reports c.leaderRole itself, with the statuses
+// it read.
 func (c *cluster) agreedPrimary(ctx context.Context) (*clusterNode, map[*clusterNode]nodeStatus, error) {
 	live, err := c.live()
 	if err != nil {
@@ -257,8 +289,8 @@ func (c *cluster) agreedPrimary(ctx context.Context) (*clusterNode, map[*cluster
 	}
 	for n, st := range sts {
 		if n.id == primary {
-			if st.Role != "primary" {
-				return nil, nil, fmt.Errorf("%s is named primary but reports role %q", n.id, st.Role)
+			if st.Role != c.leaderRole {
+				return nil, nil, fmt.Errorf("%s is named %s but reports role %q", n.id, c.leaderRole, st.Role)
 			}
 			return n, sts, nil
 		}

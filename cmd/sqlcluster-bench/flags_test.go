@@ -33,27 +33,35 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("-workloads: %v %+v", err, cfg.workloads)
 	}
 
-	if !cfg.cluster || cfg.failovers != 3 || !cfg.runsMain() || !cfg.runsStream() {
-		t.Errorf("default run: cluster %v failovers %d main %v stream %v", cfg.cluster, cfg.failovers, cfg.runsMain(), cfg.runsStream())
+	if !cfg.cluster || cfg.failovers != 3 || !cfg.runsMain() || !cfg.runsStream() || !cfg.runsRaft() {
+		t.Errorf("default run: cluster %v failovers %d main %v stream %v raft %v", cfg.cluster, cfg.failovers, cfg.runsMain(), cfg.runsStream(), cfg.runsRaft())
 	}
 	for _, tc := range []struct {
-		args         []string
-		main, stream bool
+		args               []string
+		main, stream, raft bool
 	}{
-		{[]string{"-only", "stream"}, false, true},
-		{[]string{"-cluster=false"}, true, false},
-		{[]string{"-only", "sqlcluster"}, true, false},
-		{[]string{"-only", "postgres"}, true, false},
-		// The PostgreSQL stand-in cannot run stream mode.
-		{[]string{"-x-sqlcluster-as-postgres"}, true, false},
+		{[]string{"-only", "stream"}, false, true, false},
+		{[]string{"-only", "raft"}, false, false, true},
+		{[]string{"-cluster=false"}, true, false, true},
+		{[]string{"-raft=false"}, true, true, false},
+		{[]string{"-cluster=false", "-raft=false"}, true, false, false},
+		{[]string{"-only", "stream", "-raft=false"}, false, true, false},
+		{[]string{"-only", "raft", "-cluster=false"}, false, false, true},
+		{[]string{"-only", "sqlcluster"}, true, false, false},
+		{[]string{"-only", "postgres"}, true, false, false},
+		// The PostgreSQL stand-in cannot run the cluster modes.
+		{[]string{"-x-sqlcluster-as-postgres"}, true, false, false},
 	} {
 		cfg, err := parseFlags(append(append([]string{}, base...), tc.args...), io.Discard)
-		if err != nil || cfg.runsMain() != tc.main || cfg.runsStream() != tc.stream {
-			t.Errorf("%q: err %v, main %v stream %v; want %v %v", tc.args, err, cfg.runsMain(), cfg.runsStream(), tc.main, tc.stream)
+		if err != nil || cfg.runsMain() != tc.main || cfg.runsStream() != tc.stream || cfg.runsRaft() != tc.raft {
+			t.Errorf("%q: err %v, main %v stream %v raft %v; want %v %v %v", tc.args, err,
+				cfg.runsMain(), cfg.runsStream(), cfg.runsRaft(), tc.main, tc.stream, tc.raft)
 		}
 	}
-	if s := sides(mustParse(t, append(base, "-only", "stream"))); len(s) != 0 {
-		t.Errorf("-only stream runs sides %v", s)
+	for _, only := range []string{"stream", "raft"} {
+		if s := sides(mustParse(t, append(base, "-only", only))); len(s) != 0 {
+			t.Errorf("-only %s runs sides %v", only, s)
+		}
 	}
 	if cfg := mustParse(t, append(base, "-failovers", "0")); cfg.failovers != 0 || !cfg.runsStream() {
 		t.Errorf("-failovers 0: %+v", cfg)
@@ -66,13 +74,19 @@ func TestParseFlags(t *testing.T) {
 	if _, err := parseFlags([]string{"-bench-dir", dir, "-workloads", "point_select"}, io.Discard); err == nil || !strings.Contains(err.Error(), "insert") {
 		t.Errorf("stream section without insert.sql: err = %v", err)
 	}
-	if _, err := parseFlags([]string{"-bench-dir", dir, "-workloads", "point_select", "-cluster=false"}, io.Discard); err != nil {
-		t.Errorf("-cluster=false without insert.sql: %v", err)
+	// So does the raft section.
+	if _, err := parseFlags([]string{"-bench-dir", dir, "-workloads", "point_select", "-cluster=false"}, io.Discard); err == nil || !strings.Contains(err.Error(), "insert") {
+		t.Errorf("raft section without insert.sql: err = %v", err)
+	}
+	if _, err := parseFlags([]string{"-bench-dir", dir, "-workloads", "point_select", "-cluster=false", "-raft=false"}, io.Discard); err != nil {
+		t.Errorf("-cluster=false -raft=false without insert.sql: %v", err)
 	}
 
 	for _, bad := range [][]string{
 		{"-only", "stream", "-cluster=false"},
 		{"-only", "stream", "-x-sqlcluster-as-postgres"},
+		{"-only", "raft", "-raft=false"},
+		{"-only", "raft", "-x-sqlcluster-as-postgres"},
 		{"-failovers", "-1"},
 		{"-only", "mysql"},
 		{"-protocol", "binary"},
@@ -93,7 +107,7 @@ func TestParseFlags(t *testing.T) {
 func TestUsageHidesInternalFlags(t *testing.T) {
 	var b strings.Builder
 	_, _ = parseFlags([]string{"-h"}, &b)
-	if strings.Contains(b.String(), "x-sqlcluster") || !strings.Contains(b.String(), "-only") {
+	if strings.Contains(b.String(), "x-sqlcluster") || !strings.Contains(b.String(), "-only") || !strings.Contains(b.String(), "-raft") {
 		t.Errorf("usage:\n%s", b.String())
 	}
 }

@@ -21,6 +21,18 @@
 // issued after it succeeding is the failover time. The killed node is
 // restarted and caught up before the next repetition.
 //
+// A third section measures raft mode (unless -raft=false; -only raft runs
+// it alone). A 3-node sqlclusterd --mode raft cluster gets an empty
+// pgbench_history and the autocommit INSERT workload, with pgbench -c 1
+// -j 1 and then -c 8 -j 2 against the leader. The baseline is go-dqlite's
+// own database/sql driver on a 3-node cluster of in-process go-dqlite app
+// nodes configured like sqlclusterd's (same roles, same TLS between nodes),
+// running the same INSERT with 1 and then 8 goroutines for the same time
+// and retrying "database is locked" with backoff. The section reports
+// pg wire / driver at 1 client (target ≥0.9×) and pg wire at 8 clients /
+// 1 client (target ≥1.0×). The baseline links libdqlite, so this command
+// builds with cgo.
+//
 // Invariants the harness keeps, because a benchmark that breaks them
 // measures the wrong thing:
 //
@@ -60,8 +72,9 @@ import (
 
 // config is everything a run depends on, fixed after flag parsing.
 type config struct {
-	only        string // "", "postgres", "sqlcluster" or "stream"
+	only        string // "", "postgres", "sqlcluster", "stream" or "raft"
 	cluster     bool   // run the stream-mode section
+	raft        bool   // run the raft-mode section
 	failovers   int    // failover repetitions in the stream-mode section
 	duration    time.Duration
 	clients     int
@@ -113,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.runsStream() && ctx.Err() == nil {
 		benchStream(ctx, cfg, rep.Cluster, logf)
 	}
+	if cfg.runsRaft() && ctx.Err() == nil {
+		benchRaft(ctx, cfg, rep.Raft, logf)
+	}
 	rep.finish()
 
 	if err := writeMarkdown(stdout, rep); err != nil {
@@ -141,8 +157,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	var workloadList string
 	var quick bool
-	fs.StringVar(&cfg.only, "only", "", "run one part only: postgres, sqlcluster (single mode) or stream (the 3-node cluster section)")
+	fs.StringVar(&cfg.only, "only", "", "run one part only: postgres, sqlcluster (single mode), stream or raft (the 3-node cluster sections)")
 	fs.BoolVar(&cfg.cluster, "cluster", true, "run the stream-mode section (3-node clusters: INSERT TPS, replication lag, failover)")
+	fs.BoolVar(&cfg.raft, "raft", true, "run the raft-mode section (3-node dqlite clusters: INSERT TPS through the pg wire vs go-dqlite's driver, 1 and 8 clients; ignores -clients/-threads)")
 	fs.IntVar(&cfg.failovers, "failovers", 3, "kill -9 failover repetitions in the stream-mode section (0 skips them)")
 	fs.DurationVar(&cfg.duration, "duration", 15*time.Second, "pgbench -T per workload and server")
 	fs.BoolVar(&quick, "quick", false, "short smoke run: -duration 3s unless -duration is given")
@@ -176,19 +193,22 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 
 	switch cfg.only {
-	case "", sidePostgres, sideSqlcluster, sectionStream:
+	case "", sidePostgres, sideSqlcluster, sectionStream, sectionRaft:
 	default:
-		return config{}, fmt.Errorf("-only must be postgres, sqlcluster or stream, not %q", cfg.only)
+		return config{}, fmt.Errorf("-only must be postgres, sqlcluster, stream or raft, not %q", cfg.only)
 	}
 	if cfg.only == sectionStream && !cfg.cluster {
 		return config{}, fmt.Errorf("-only stream contradicts -cluster=false")
 	}
+	if cfg.only == sectionRaft && !cfg.raft {
+		return config{}, fmt.Errorf("-only raft contradicts -raft=false")
+	}
 	if cfg.fakeCluster {
-		// A PostgreSQL stand-in has no stream mode.
-		if cfg.only == sectionStream {
-			return config{}, fmt.Errorf("-only stream needs a real sqlclusterd, not the PostgreSQL stand-in")
+		// A PostgreSQL stand-in has no cluster modes.
+		if cfg.only == sectionStream || cfg.only == sectionRaft {
+			return config{}, fmt.Errorf("-only %s needs a real sqlclusterd, not the PostgreSQL stand-in", cfg.only)
 		}
-		cfg.cluster = false
+		cfg.cluster, cfg.raft = false, false
 	}
 	if cfg.failovers < 0 {
 		return config{}, fmt.Errorf("-failovers must be ≥ 0")
@@ -224,7 +244,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	scripts := cfg.workloads
-	if cfg.runsStream() {
+	if cfg.runsStream() || cfg.runsRaft() {
 		ins, _ := workloadByName("insert")
 		scripts = append(slices.Clone(scripts), ins)
 	}
@@ -237,11 +257,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 // runsMain reports whether the main table (PostgreSQL vs single mode) runs.
-func (cfg config) runsMain() bool { return cfg.only != sectionStream }
+func (cfg config) runsMain() bool { return cfg.only != sectionStream && cfg.only != sectionRaft }
 
 // runsStream reports whether the stream-mode section runs.
 func (cfg config) runsStream() bool {
 	return cfg.cluster && (cfg.only == "" || cfg.only == sectionStream)
+}
+
+// runsRaft reports whether the raft-mode section runs.
+func (cfg config) runsRaft() bool {
+	return cfg.raft && (cfg.only == "" || cfg.only == sectionRaft)
 }
 
 // usage prints the flags except the hidden x- ones.
@@ -250,7 +275,8 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprintf(out, "Usage: sqlcluster-bench [flags]\n\n"+
 		"Benchmarks sqlclusterd against a throwaway PostgreSQL 15 with pgbench, then\n"+
 		"3-node stream-mode clusters against single mode (INSERT TPS, replication lag,\n"+
-		"failover time), and prints Markdown tables of figures and ratios.\n\nFlags:\n")
+		"failover time), then a 3-node raft-mode cluster against go-dqlite's own driver\n"+
+		"(INSERT TPS, 1 and 8 clients), and prints Markdown tables of figures and ratios.\n\nFlags:\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		if strings.HasPrefix(f.Name, "x-") {
 			return

@@ -61,6 +61,8 @@ type report struct {
 	SideErrors []string     `json:"side_errors,omitempty"`
 	// Cluster is the stream-mode section; nil when it is not run.
 	Cluster *clusterReport `json:"cluster,omitempty"`
+	// Raft is the raft-mode section; nil when it is not run.
+	Raft *raftReport `json:"raft,omitempty"`
 }
 
 func newReport(cfg config) *report {
@@ -79,6 +81,9 @@ func newReport(cfg config) *report {
 	}
 	if cfg.runsStream() {
 		r.Cluster = newClusterReport(cfg.failovers)
+	}
+	if cfg.runsRaft() {
+		r.Raft = newRaftReport()
 	}
 	if !cfg.runsMain() {
 		return r
@@ -128,6 +133,9 @@ func (r *report) finish() {
 	if r.Cluster != nil {
 		r.Cluster.finish()
 	}
+	if r.Raft != nil {
+		r.Raft.finish()
+	}
 }
 
 // hasErrors reports whether any cell that was meant to run did not run
@@ -140,7 +148,8 @@ func (r *report) hasErrors() bool {
 			}
 		}
 	}
-	return len(r.SideErrors) > 0 || (r.Cluster != nil && r.Cluster.hasErrors())
+	return len(r.SideErrors) > 0 || (r.Cluster != nil && r.Cluster.hasErrors()) ||
+		(r.Raft != nil && r.Raft.hasErrors())
 }
 
 // writeMarkdown prints the table, per-cell details and the machine facts.
@@ -163,6 +172,10 @@ func writeMarkdown(w io.Writer, r *report) error {
 		writeClusterMarkdown(&b, r.Cluster)
 		b.WriteString("\n")
 	}
+	if r.Raft != nil {
+		writeRaftMarkdown(&b, r.Raft, r.Config.DurationSec)
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Machine: %s\n", r.Machine.summary())
 	fmt.Fprintf(&b, "Run: pgbench -c %d -j %d -T %d -n -M %s --max-tries=%d, scale 1, TCP 127.0.0.1; ",
 		r.Config.Clients, r.Config.Threads, r.Config.DurationSec, r.Config.Protocol, r.Config.MaxTries)
@@ -172,6 +185,9 @@ func writeMarkdown(w io.Writer, r *report) error {
 	b.WriteString("servers run one after the other.\n")
 	if r.Cluster != nil {
 		b.WriteString("Stream mode: each configuration on fresh data directories; lag from the primary's sqlcluster_replication_lag_seconds histogram (bucket deltas over the quorum run, linear interpolation within a bucket); failover = kill -9 of the primary to the first INSERT issued after the kill succeeding, from a pgx client writing through a replica, the killed node restarted and caught up between repetitions.\n")
+	}
+	if r.Raft != nil {
+		b.WriteString("Raft mode: -c/-j per row (-clients and -threads do not apply), both paths on fresh data directories holding only pgbench_history, one client count after the other on the same cluster; driver TPS counts INSERTs completed over the wall time of the run.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

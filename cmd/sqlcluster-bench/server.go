@@ -15,6 +15,8 @@ const (
 	sideSqlcluster = "sqlcluster"
 	// sectionStream is the stream-mode section, selectable with -only.
 	sectionStream = "stream"
+	// sectionRaft is the raft-mode section, selectable with -only.
+	sectionRaft = "raft"
 )
 
 // server is a started, reachable server under test. Clients reach it over

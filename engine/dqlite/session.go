@@ -30,8 +30,9 @@ type session struct {
 
 type txState struct {
 	opt        engine.TxOptions
-	c          *conn // pinned: the write phase's, or a snapshot's
-	writer     bool  // holds d.sem
+	start      time.Time // what now() returns in the transaction
+	c          *conn     // pinned: the write phase's, or a snapshot's
+	writer     bool      // holds d.sem
 	savepoints []string
 	// failed is set once the transaction no longer exists on the leader
 	// (lost leader, cancelled statement); only ROLLBACK remains.
@@ -69,6 +70,8 @@ func (s *session) Query(ctx context.Context, query string, args []any, opt engin
 		}
 		return s.catalogQuery(ctx, query, args)
 	}
+	t, loc := s.clock()
+	query = bindTime(query, t, loc)
 	if opt.ReadOnly {
 		return s.read(ctx, query, args)
 	}
@@ -439,8 +442,27 @@ func (s *session) Begin(ctx context.Context, opt engine.TxOptions) error {
 	if s.tx != nil {
 		return engine.Errorf("25001", "there is already a transaction in progress")
 	}
-	s.tx = &txState{opt: opt}
+	s.tx = &txState{opt: opt, start: time.Now()}
 	return nil
+}
+
+// clock is what now() means for the session's next statement (now.go):
+// the transaction's start inside one, the statement's own time otherwise,
+// and the session's TimeZone for dates.
+func (s *session) clock() (time.Time, *time.Location) {
+	t := time.Now()
+	if s.tx != nil {
+		t = s.tx.start
+	}
+	loc := time.UTC
+	if s.info.Settings != nil {
+		if tz, ok := s.info.Settings("TimeZone"); ok {
+			if l, err := time.LoadLocation(tz); err == nil {
+				loc = l
+			}
+		}
+	}
+	return t, loc
 }
 
 func (s *session) Commit(ctx context.Context) error { return s.end(ctx, true) }
