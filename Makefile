@@ -1,4 +1,4 @@
-.PHONY: run test unit fuzz build bench vet
+.PHONY: run test unit fuzz build bench vet jepsen
 
 # run builds sqlclusterd and starts it in single mode on 127.0.0.1:5432
 # (admin API on 127.0.0.1:7432), data in ./data. psql is installed if
@@ -33,6 +33,23 @@ BENCH_FLAGS ?=
 
 bench:
 	go run ./cmd/sqlcluster-bench $(BENCH_FLAGS)
+
+# jepsen runs the long profile of the fault suite (integration/jepsen_*):
+# every workload (register, set, bank) x fault (none, kill, partition,
+# pause) x mode (stream, raft), JEPSEN_REPEAT times with JEPSEN_DURATION of
+# workload each, then the seeded-bug tests. Needs root (network namespaces).
+# The summary table is printed and written to JEPSEN_SUMMARY; failing runs
+# keep their history, logs and data under /tmp/sqlcluster-jepsen-*.
+JEPSEN_REPEAT ?= 20
+JEPSEN_DURATION ?= 20s
+JEPSEN_FAULTS ?= none,kill,partition,pause
+JEPSEN_SUMMARY ?= $(CURDIR)/jepsen-summary.md
+
+jepsen:
+	SQLCLUSTER_JEPSEN_REPEAT=$(JEPSEN_REPEAT) SQLCLUSTER_JEPSEN_DURATION=$(JEPSEN_DURATION) \
+	SQLCLUSTER_JEPSEN_FAULTS=$(JEPSEN_FAULTS) SQLCLUSTER_JEPSEN_SUMMARY=$(JEPSEN_SUMMARY) \
+	  go test -count=1 -timeout 0 -v -run 'TestJepsen$$|TestSeeded' ./integration/
+	@cat $(JEPSEN_SUMMARY)
 
 # ---- static binaries, container image, three-node demo (examples/) ----
 .PHONY: static image demo demo-down

@@ -3,6 +3,7 @@ module github.com/sqlcluster/sqlcluster
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/canonical/go-dqlite v1.11.5
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/hashicorp/memberlist v0.7.0

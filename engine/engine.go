@@ -29,6 +29,10 @@ type SessionInfo struct {
 	// Settings resolves a session setting for current_setting() and the
 	// pg_settings view; nil means none.
 	Settings func(name string) (string, bool)
+	// Internal sessions read the node's own metadata (the cluster
+	// membership): they skip the read barrier, which itself needs that
+	// metadata.
+	Internal bool
 }
 
 // Session is one client's view of a database: its transaction state and the

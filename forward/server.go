@@ -33,6 +33,18 @@ type ServerConfig struct {
 	// 256 KiB.
 	BatchRows  int
 	BatchBytes int
+	// Serving, if set, is asked before every call that starts work
+	// (open, describe, query, begin, column type): a node that is no
+	// longer the primary must not answer from its own, possibly stale,
+	// state. Its error goes back to the client, which retries elsewhere.
+	Serving func() error
+}
+
+func (sc *serverConn) serving() error {
+	if f := sc.srv.cfg.Serving; f != nil {
+		return f()
+	}
+	return nil
 }
 
 // Server runs forwarded sessions on the primary's engine.
@@ -311,6 +323,9 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 	var err error
 	switch req.Type {
 	case msgOpen:
+		if err = sc.serving(); err != nil {
+			break
+		}
 		if sc.sess != nil {
 			err = engine.Errorf("08P01", "forward: session already open")
 			break
@@ -318,8 +333,14 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 		sc.sess, err = sc.srv.cfg.Engine.Open(ctx, req.Database, engine.SessionInfo{User: req.User, Settings: sc.settings.lookup})
 		last = err != nil
 	case msgDescribe:
+		if err = sc.serving(); err != nil {
+			break
+		}
 		rep.Desc, err = sc.sess.Describe(ctx, req.Query, req.Stmt)
 	case msgQuery:
+		if err = sc.serving(); err != nil {
+			break
+		}
 		// Every value takes at least one byte, which bounds the count.
 		if req.NArgs < 0 || req.NArgs > len(req.Args) {
 			err = engine.Errorf("08P01", "forward: bad argument count %d", req.NArgs)
@@ -350,6 +371,9 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 			delete(sc.cursors, cur.id)
 		}
 	case msgBegin:
+		if err = sc.serving(); err != nil {
+			break
+		}
 		err = sc.sess.Begin(ctx, req.Tx)
 	case msgCommit:
 		err = sc.sess.Commit(ctx)
@@ -362,6 +386,9 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 	case msgRollbackTo:
 		err = sc.sess.RollbackToSavepoint(ctx, req.Name)
 	case msgColumnType:
+		if err = sc.serving(); err != nil {
+			break
+		}
 		rep.Decl, rep.OK = sc.sess.ColumnType(ctx, req.Name, req.Column)
 	case msgClose:
 		for id := range sc.cursors {

@@ -56,7 +56,7 @@ func (m *membership) voters() []string {
 }
 
 func (m *membership) query(ctx context.Context) ([]string, error) {
-	s, err := m.eng.Open(ctx, systemDB, engine.SessionInfo{User: "sqlcluster"})
+	s, err := m.eng.Open(ctx, systemDB, engine.SessionInfo{User: "sqlcluster", Internal: true})
 	if err != nil {
 		var ee *engine.Error
 		if errors.As(err, &ee) && ee.Code == "3D000" {

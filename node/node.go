@@ -137,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		if c, err = openCluster(n, cfg.Stream); err != nil {
 			return nil, err
 		}
-		ecfg.Replication = c.repl
+		ecfg.Replication, ecfg.ReadBarrier = c.repl, c.repl
 	}
 	if cfg.Mode == "raft" {
 		return n.startRaft(ctx, reg, tlsCfg)

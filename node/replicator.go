@@ -327,3 +327,43 @@ func (r *replicator) reset() {
 	r.last, r.lastSum = r.log.Last()
 	r.mu.Unlock()
 }
+
+// Needed implements sqlite.ReadBarrier: only a primary that waits for
+// replicas shows data before it is safe.
+func (r *replicator) Needed() bool {
+	r.mu.Lock()
+	primary, quorum := r.primary, r.quorum
+	r.mu.Unlock()
+	if !primary || quorum == nil {
+		return false
+	}
+	n, _ := quorum()
+	return n > 0
+}
+
+// Wait implements sqlite.ReadBarrier: a read on the primary returns only
+// data a quorum holds, so no failover can take back what a client read.
+func (r *replicator) Wait(ctx context.Context, txid uint64) error {
+	r.mu.Lock()
+	shipper, term, quorum, primary := r.shipper, r.term, r.quorum, r.primary
+	r.mu.Unlock()
+	if !primary || shipper == nil || txid == 0 {
+		return nil
+	}
+	n, counts := quorum()
+	if n <= 0 {
+		return nil
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(term, cancel)
+	defer stop()
+	if err := shipper.WaitAcked(wctx, txid, n, counts); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &engine.Error{Code: "57P03", Message: "this node stopped being the primary before the data read was replicated; the read was not served",
+			Hint: "Retry: the new primary serves the read."}
+	}
+	return nil
+}

@@ -197,7 +197,15 @@ func (c *cluster) start(ctx context.Context) error {
 	c.tr = tr
 	c.mem = newMembership(c.eng)
 	c.repl.onSchemaChange = func(string) { c.mem.invalidate() }
-	c.fwd = forward.NewServer(forward.ServerConfig{Engine: c.eng, Position: func() uint64 { p, _ := c.wal.Last(); return p.TxID }, Logger: c.log})
+	c.fwd = forward.NewServer(forward.ServerConfig{Engine: c.eng, Position: func() uint64 { p, _ := c.wal.Last(); return p.TxID }, Logger: c.log,
+		// A deposed primary must not answer forwarded reads from its
+		// stale state: the replica retries on the current primary.
+		Serving: func() error {
+			if c.repl.isPrimary() {
+				return nil
+			}
+			return errNotPrimary
+		}})
 	tr.Handle(peer.KindStream, c.serveStream)
 	tr.Handle(peer.KindSnapshot, c.serveSnapshot)
 	tr.Handle(peer.KindSession, func(ctx context.Context, pc *peer.Conn) { c.fwd.ServeConn(ctx, pc) })

@@ -34,6 +34,9 @@ type Config struct {
 	// Replication, when set, takes part in every commit (stream mode);
 	// see replication.go.
 	Replication Replication
+	// ReadBarrier, when set, holds back reads that would return data not
+	// yet safe to show (read.go).
+	ReadBarrier ReadBarrier
 }
 
 // Engine is the embedded SQLite implementation of engine.Engine. Each

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func (s *session) Query(ctx context.Context, query string, args []any, opt engin
 		if err != nil {
 			return nil, err
 		}
-		rows, err := s.runOn(ctx, c, query, args, opt, func() { s.db.checkin(c) })
+		rows, err := s.readPooled(ctx, c, query, args, opt, func() { s.db.checkin(c) })
 		if err != nil {
 			s.db.checkin(c)
 		}
@@ -162,7 +163,7 @@ func (s *session) Query(ctx context.Context, query string, args []any, opt engin
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.runOn(ctx, c, query, args, opt, func() { s.db.checkin(c) })
+	rows, err := s.readPooled(ctx, c, query, args, opt, func() { s.db.checkin(c) })
 	if err != nil {
 		s.db.checkin(c)
 	}
@@ -283,6 +284,17 @@ func (s *session) ensureSnapshot(ctx context.Context, opt engine.StmtOptions) er
 		c.exec(ctx, "ROLLBACK")
 		s.db.checkin(c)
 		return translateError(err)
+	}
+	if b := s.eng.cfg.ReadBarrier; b != nil && !s.info.Internal && b.Needed() {
+		txid, err := headerTxID(ctx, c)
+		if err == nil {
+			err = b.Wait(ctx, txid)
+		}
+		if err != nil {
+			c.exec(context.Background(), "ROLLBACK")
+			s.db.checkin(c)
+			return fmt.Errorf("waiting until the snapshot is replicated: %w", err)
+		}
 	}
 	s.tx.reader = c
 	return nil
