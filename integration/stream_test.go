@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,21 @@ func TestStreamReplication(t *testing.T) {
 	pc := primary.mustConnect(t)
 	if got := pc.PgConn().ParameterStatus("in_hot_standby"); got != "off" {
 		t.Errorf("primary in_hot_standby = %q, want off", got)
+	}
+	// libpq's multi-host strings pick the primary or a replica by
+	// in_hot_standby, whatever the order of the hosts.
+	psql := lookPath(t, "psql")
+	var hosts, ports []string
+	for _, n := range []*clusterNode{replica, primary, c.nodes[0]} {
+		hosts, ports = append(hosts, n.ip), append(ports, strconv.Itoa(n.pgPort))
+	}
+	for attrs, want := range map[string]string{"read-write": "off", "standby": "on"} {
+		dsn := fmt.Sprintf("host=%s port=%s user=%s dbname=postgres sslmode=disable target_session_attrs=%s",
+			strings.Join(hosts, ","), strings.Join(ports, ","), testUser, attrs)
+		out, stderr, err := runClient(t, 30*time.Second, nil, "", psql, dsn, "-Atc", "SHOW in_hot_standby")
+		if err != nil || strings.TrimSpace(out) != want {
+			t.Errorf("psql target_session_attrs=%s: %q %v %s", attrs, out, err, stderr)
+		}
 	}
 	// DDL and writes through a replica.
 	mustExec(t, rc, "CREATE TABLE t (id bigint PRIMARY KEY, v text)")
