@@ -22,6 +22,7 @@ import (
 	"github.com/sqlcluster/sqlcluster/engine/dqlite"
 	"github.com/sqlcluster/sqlcluster/engine/sqlite"
 	"github.com/sqlcluster/sqlcluster/peer"
+	"github.com/sqlcluster/sqlcluster/pgsql"
 	"github.com/sqlcluster/sqlcluster/snapshot"
 	"github.com/sqlcluster/sqlcluster/walstream"
 
@@ -84,7 +85,7 @@ func startRaft(ctx context.Context, n *Node, cfg StreamConfig, rc RaftConfig) (*
 	// never claims anything; it carries addresses and liveness.
 	r.el, err = election.Start(ctx, election.Config{
 		NodeID: n.cfg.NodeID, BindAddr: cfg.GossipAddr, AdvertiseAddr: gossipAdvertise(cfg),
-		PeerAddr: addr, PGAddr: n.cfg.PGAddr, AdminAddr: n.cfg.AdminAddr,
+		PeerAddr: addr, PGAddr: advertisedAddr(n.cfg.PGAddr, cfg.AdvertiseAddr), AdminAddr: advertisedAddr(n.cfg.AdminAddr, cfg.AdvertiseAddr),
 		Join: cfg.Join, ClusterID: cfg.ClusterID, Secret: cfg.Secret,
 		StateDir: filepath.Join(n.cfg.DataDir, "gossip"),
 		Position: func() walstream.Position { return walstream.Position{} },
@@ -177,10 +178,6 @@ func memberAddrs(ms []election.Member) []string {
 func initialized(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	return err == nil && len(entries) > 0
-}
-
-func gossipAdvertise(cfg StreamConfig) string {
-	return (&cluster{cfg: cfg}).gossipAdvertise()
 }
 
 // noVotes: raft mode's gossip never campaigns.
@@ -542,7 +539,7 @@ func replayDatabase(ctx context.Context, src *sqlite.Engine, dst engine.Engine, 
 		return fail(err)
 	}
 	for _, o := range old {
-		if err := exec(fmt.Sprintf("DROP %s IF EXISTS %s", strings.ToUpper(fmt.Sprint(o[0])), quoteIdent(fmt.Sprint(o[1])))); err != nil {
+		if err := exec(fmt.Sprintf("DROP %s IF EXISTS %s", strings.ToUpper(fmt.Sprint(o[0])), pgsql.QuoteIdent(fmt.Sprint(o[1])))); err != nil {
 			return fail(err)
 		}
 	}
@@ -553,7 +550,7 @@ func replayDatabase(ctx context.Context, src *sqlite.Engine, dst engine.Engine, 
 		if o[0] != "table" {
 			continue
 		}
-		table := quoteIdent(fmt.Sprint(o[1]))
+		table := pgsql.QuoteIdent(fmt.Sprint(o[1]))
 		rows, err := queryAll(ctx, src, db, "SELECT * FROM "+table)
 		if err != nil {
 			return fail(err)
@@ -568,20 +565,14 @@ func replayDatabase(ctx context.Context, src *sqlite.Engine, dst engine.Engine, 
 	return s.Commit(ctx)
 }
 
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
 // startRaft is Start for --mode raft: the dqlite engine serves the pg front
 // end directly (every statement goes to the Raft leader).
 func (n *Node) startRaft(ctx context.Context, reg *prometheus.Registry, tlsCfg *tls.Config) (*Node, error) {
 	cfg := n.cfg
-	adv := func(addr string) string { return advertisedAddr(addr, cfg.Stream.AdvertiseAddr) }
-	nc := cfg
-	nc.PGAddr, nc.AdminAddr = adv(cfg.PGAddr), adv(cfg.AdminAddr)
-	r, err := startRaft(ctx, &Node{cfg: nc, log: n.log}, cfg.Stream, cfg.Raft)
+	r, err := startRaft(ctx, n, cfg.Stream, cfg.Raft)
 	if err != nil {
 		return nil, err
 	}
-	r.n = n
 	n.raft, n.eng = r, r.eng
 	reg.MustRegister(newEngineCollector(r.eng), newRaftCollector(r))
 	closeAll := func() {

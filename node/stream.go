@@ -216,7 +216,7 @@ func (c *cluster) start(ctx context.Context) error {
 	}
 	go tr.Serve(c.ln)
 	el, err := election.Start(ctx, election.Config{
-		NodeID: c.n.cfg.NodeID, BindAddr: c.cfg.GossipAddr, AdvertiseAddr: c.gossipAdvertise(),
+		NodeID: c.n.cfg.NodeID, BindAddr: c.cfg.GossipAddr, AdvertiseAddr: gossipAdvertise(c.cfg),
 		PeerAddr: c.advertised(c.ln.Addr().String()), PGAddr: c.advertised(c.n.PGAddr()), AdminAddr: c.advertised(c.n.AdminAddr()),
 		Join: c.cfg.Join, ClusterID: c.cfg.ClusterID, Secret: c.cfg.Secret,
 		BootstrapExpect: c.cfg.BootstrapExpect, LeaseTTL: c.cfg.LeaseTTL, StateDir: c.stateDir(),
@@ -239,16 +239,16 @@ func (c *cluster) start(ctx context.Context) error {
 }
 
 // gossipAdvertise is the gossip address others reach: --advertise-addr
-// (a host, or host:port) with the gossip port.
-func (c *cluster) gossipAdvertise() string {
-	adv := c.cfg.AdvertiseAddr
+// (a host, or host:port) with the gossip port. Both cluster modes use it.
+func gossipAdvertise(cfg StreamConfig) string {
+	adv := cfg.AdvertiseAddr
 	if adv == "" {
 		return ""
 	}
 	if _, _, err := net.SplitHostPort(adv); err == nil {
 		return adv
 	}
-	_, port, err := net.SplitHostPort(c.cfg.GossipAddr)
+	_, port, err := net.SplitHostPort(cfg.GossipAddr)
 	if err != nil {
 		return adv
 	}
