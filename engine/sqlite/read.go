@@ -24,25 +24,46 @@ type ReadBarrier interface {
 	Wait(ctx context.Context, txid uint64) error
 }
 
+// barrier returns the read barrier this session's reads must pass now, or
+// nil (none configured, an internal session, or no wait needed).
+func (s *session) barrier() ReadBarrier {
+	b := s.eng.cfg.ReadBarrier
+	if b == nil || s.info.Internal || !b.Needed() {
+		return nil
+	}
+	return b
+}
+
 // beginBarrieredRead opens a read transaction on c and waits until its
 // snapshot may be shown. The caller ends it (endRead) after the read.
 func (s *session) beginBarrieredRead(ctx context.Context, c *conn) (bool, error) {
-	b := s.eng.cfg.ReadBarrier
-	if b == nil || s.info.Internal || !b.Needed() {
+	b := s.barrier()
+	if b == nil {
 		return false, nil
 	}
 	if err := c.exec(ctx, "BEGIN"); err != nil {
 		return false, translateError(err)
 	}
-	txid, err := headerTxID(ctx, c) // the first read fixes the snapshot
+	// Reading the header is the transaction's first read: it fixes the
+	// snapshot the statement will see.
+	if err := waitSnapshot(ctx, c, b); err != nil {
+		c.exec(context.Background(), "ROLLBACK")
+		return false, err
+	}
+	return true, nil
+}
+
+// waitSnapshot waits until b says the snapshot of c's open read
+// transaction (its TxID is in the database header) may be shown.
+func waitSnapshot(ctx context.Context, c *conn, b ReadBarrier) error {
+	txid, err := headerTxID(ctx, c)
 	if err == nil {
 		err = b.Wait(ctx, txid)
 	}
 	if err != nil {
-		c.exec(context.Background(), "ROLLBACK")
-		return false, fmt.Errorf("waiting until the data read is replicated: %w", err)
+		return fmt.Errorf("waiting until the data read is replicated: %w", err)
 	}
-	return true, nil
+	return nil
 }
 
 func endRead(c *conn) { c.exec(context.Background(), "COMMIT") }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -285,15 +284,11 @@ func (s *session) ensureSnapshot(ctx context.Context, opt engine.StmtOptions) er
 		s.db.checkin(c)
 		return translateError(err)
 	}
-	if b := s.eng.cfg.ReadBarrier; b != nil && !s.info.Internal && b.Needed() {
-		txid, err := headerTxID(ctx, c)
-		if err == nil {
-			err = b.Wait(ctx, txid)
-		}
-		if err != nil {
+	if b := s.barrier(); b != nil {
+		if err := waitSnapshot(ctx, c, b); err != nil {
 			c.exec(context.Background(), "ROLLBACK")
 			s.db.checkin(c)
-			return fmt.Errorf("waiting until the snapshot is replicated: %w", err)
+			return err
 		}
 	}
 	s.tx.reader = c
