@@ -22,8 +22,6 @@ type netLab struct {
 	fwdRule []string
 }
 
-func execCommand(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-
 func run(t testing.TB, name string, args ...string) error {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {

@@ -365,8 +365,8 @@ func TestStreamCatchUpAndJoin(t *testing.T) {
 	}
 	replica.start()
 	c.waitConverged("SELECT id, v FROM t ORDER BY id", 30*time.Second)
-	if out, _ := ctl(t, primary, "status"); !strings.Contains(out, "primary") {
-		t.Logf("status:\n%s", out)
+	if out, err := ctl(t, primary, "status"); err != nil || !strings.Contains(out, "primary") {
+		t.Errorf("sqlclusterctl status on the primary: %v\n%s", err, out)
 	}
 	n4 := c.addNode("n4")
 	c.waitConverged("SELECT id, v FROM t ORDER BY id", 30*time.Second)
