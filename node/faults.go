@@ -18,8 +18,13 @@ type faults struct {
 	// ackBeforeReplication: the primary acknowledges commits without
 	// waiting for any replica (whatever --sync-replicas says).
 	ackBeforeReplication bool
-	// skipEpochCheck: replicas accept a stream from any primary, however
-	// old its epoch, and never stop one for a newer epoch.
+	// skipEpochCheck: epochs stop being fencing tokens. A new primary
+	// stamps its commits with the epoch before the one it won (the epoch
+	// its predecessor wrote in), and replicas accept a stream from any
+	// primary, however old its epoch, and never stop one for a newer
+	// epoch. A deposed primary's last commits and its successor's first
+	// ones then share (epoch, txid): the commit record's checker
+	// (commitrecord.go) must see it.
 	skipEpochCheck bool
 }
 

@@ -164,6 +164,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		c.repl.onLogged = func(t *walstream.Txn) {
 			c.met.pages.Add(float64(len(t.Pages)))
 			c.met.bytes.Add(float64(len(t.Pages)) * float64(t.PageSize))
+			c.record.add("primary", t)
 		}
 		clusterAPI = clusterAdmin{c}
 		standby = func() bool { return !c.repl.isPrimary() }
