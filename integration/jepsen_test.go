@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,21 +18,26 @@ import (
 )
 
 // The Jepsen-style fault suite: a workload runs through pgx against a
-// three-node cluster (stream or raft mode, each node in its own network
-// namespace) while one fault is injected and healed; then the cluster is
-// healed, dead nodes restarted, convergence awaited (identical rows and
-// integrity_check on every node) and the workload's checker run. A failing
-// run keeps its history, node logs and data directories in a folder that
+// three- or five-node cluster (stream or raft mode, each node in its own
+// network namespace) while the nemesis (jepsen_faults_test.go) injects a
+// fault; then the cluster is healed, dead nodes restarted, convergence
+// awaited (identical rows and integrity_check on every node) and the
+// workload's checker run. In stream mode every node also keeps a record of
+// the (epoch, txid) of each transaction it logged, and two different
+// transactions at one position fail the run. A failing run keeps its
+// history, commit records, node logs and data directories in a folder that
 // is printed and not removed.
 //
 // Environment (the CI profile needs none):
 //
 //	SQLCLUSTER_JEPSEN_REPEAT     runs of every cell (default 1)
 //	SQLCLUSTER_JEPSEN_DURATION   workload time per run (default 8s)
-//	SQLCLUSTER_JEPSEN_FAULTS     default none,kill,partition; pause also exists
+//	SQLCLUSTER_JEPSEN_FAULTS     default none,kill,partition; "all" = every fault of the nemesis
 //	SQLCLUSTER_JEPSEN_MODES      default stream,raft
+//	SQLCLUSTER_JEPSEN_NODES      cluster sizes, default 3 (e.g. 3,5)
 //	SQLCLUSTER_JEPSEN_WORKLOADS  default register,set,bank
 //	SQLCLUSTER_JEPSEN_SUMMARY    file for the summary table (default: a temp file)
+//	SQLCLUSTER_JEPSEN_KEEP       if set, passing runs keep their folder too
 
 type jepsenWorkload interface {
 	name() string
@@ -58,10 +64,12 @@ func newJepsenWorkload(name string) jepsenWorkload {
 // jepsenRun describes one run: a cell and its settings.
 type jepsenRun struct {
 	mode     string
+	nodes    int // cluster size, default 3
 	fault    string
 	workload jepsenWorkload
 	duration time.Duration
 	env      []string // e.g. a seeded bug
+	args     []string // extra server flags, e.g. --sync-replicas 0
 	// faultTarget picks the victim; nil means the primary/leader.
 	faultTarget func(c *testCluster) *clusterNode
 	// onStart runs once the cluster has a primary, before the workload.
@@ -95,6 +103,22 @@ func TestJepsen(t *testing.T) {
 	}
 	modes := strings.Split(envOr("SQLCLUSTER_JEPSEN_MODES", "stream,raft"), ",")
 	faults := strings.Split(envOr("SQLCLUSTER_JEPSEN_FAULTS", "none,kill,partition"), ",")
+	if len(faults) == 1 && faults[0] == "all" {
+		faults = jepsenFaults
+	}
+	for _, f := range faults {
+		if !slices.Contains(jepsenFaults, f) {
+			t.Fatalf("SQLCLUSTER_JEPSEN_FAULTS: unknown fault %q (known: %s, or all)", f, strings.Join(jepsenFaults, ","))
+		}
+	}
+	var sizes []int
+	for _, s := range strings.Split(envOr("SQLCLUSTER_JEPSEN_NODES", "3"), ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 3 || n > 7 {
+			t.Fatalf("SQLCLUSTER_JEPSEN_NODES: %q is not a cluster size from 3 to 7", s)
+		}
+		sizes = append(sizes, n)
+	}
 	workloads := strings.Split(envOr("SQLCLUSTER_JEPSEN_WORKLOADS", "register,set,bank"), ",")
 
 	type tally struct {
@@ -107,41 +131,43 @@ func TestJepsen(t *testing.T) {
 	start := time.Now()
 	for r := 0; r < repeat; r++ {
 		for _, mode := range modes {
-			for _, fault := range faults {
-				for _, wl := range workloads {
-					cell := mode + "/" + fault + "/" + wl
-					if tallies[cell] == nil {
-						tallies[cell] = &tally{}
-						order = append(order, cell)
-					}
-					tl := tallies[cell]
-					began := time.Now()
-					var res jepsenResult
-					ok := t.Run(fmt.Sprintf("%s/run%d", cell, r+1), func(t *testing.T) {
-						w := newJepsenWorkload(wl)
-						if w == nil {
-							t.Fatalf("unknown workload %q", wl)
+			for _, size := range sizes {
+				for _, fault := range faults {
+					for _, wl := range workloads {
+						cell := jepsenCellName(mode, size, fault, wl)
+						if tallies[cell] == nil {
+							tallies[cell] = &tally{}
+							order = append(order, cell)
 						}
-						res = runJepsen(t, jepsenRun{mode: mode, fault: fault, workload: w, duration: duration})
-						for _, a := range res.anomalies {
-							t.Errorf("anomaly: %s", a)
+						tl := tallies[cell]
+						began := time.Now()
+						var res jepsenResult
+						ok := t.Run(fmt.Sprintf("%s/run%d", cell, r+1), func(t *testing.T) {
+							w := newJepsenWorkload(wl)
+							if w == nil {
+								t.Fatalf("unknown workload %q", wl)
+							}
+							res = runJepsen(t, jepsenRun{mode: mode, nodes: size, fault: fault, workload: w, duration: duration})
+							for _, a := range res.anomalies {
+								t.Errorf("anomaly: %s", a)
+							}
+						})
+						tl.runs++
+						tl.took += time.Since(began)
+						if ok {
+							tl.passed++
 						}
-					})
-					tl.runs++
-					tl.took += time.Since(began)
-					if ok {
-						tl.passed++
-					}
-					tl.anomalies += len(res.anomalies)
-					if tl.first == "" && len(res.anomalies) > 0 {
-						tl.first = res.anomalies[0]
-						if res.kept != "" {
-							tl.first += " (kept: " + res.kept + ")"
-						}
-					} else if tl.first == "" && !ok {
-						tl.first = "run failed (see the test log)"
-						if res.kept != "" {
-							tl.first += " (kept: " + res.kept + ")"
+						tl.anomalies += len(res.anomalies)
+						if tl.first == "" && len(res.anomalies) > 0 {
+							tl.first = res.anomalies[0]
+							if res.kept != "" {
+								tl.first += " (kept: " + res.kept + ")"
+							}
+						} else if tl.first == "" && !ok {
+							tl.first = "run failed (see the test log)"
+							if res.kept != "" {
+								tl.first += " (kept: " + res.kept + ")"
+							}
 						}
 					}
 				}
@@ -170,6 +196,7 @@ func TestJepsen(t *testing.T) {
 func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 	var c *testCluster
 	h := newHistory()
+	var records string // the commit records' folder (stream mode)
 	var keptOnce sync.Once
 	keep := func() string {
 		keptOnce.Do(func() {
@@ -185,7 +212,7 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 	// Runs last, also after a t.Fatal in the harness: a failing run keeps
 	// its evidence.
 	defer func() {
-		if !t.Failed() && len(res.anomalies) == 0 {
+		if !t.Failed() && len(res.anomalies) == 0 && os.Getenv("SQLCLUSTER_JEPSEN_KEEP") == "" {
 			return
 		}
 		dir := keep()
@@ -194,6 +221,11 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 		}
 		if err := h.writeJSON(filepath.Join(dir, "history.json")); err != nil {
 			t.Logf("writing the history: %v", err)
+		}
+		if records != "" {
+			if out, err := exec.Command("cp", "-a", records, filepath.Join(dir, "commit-records")).CombinedOutput(); err != nil {
+				t.Logf("keeping the commit records: %v %s", err, out)
+			}
 		}
 		if c != nil {
 			for _, n := range c.nodes {
@@ -210,7 +242,16 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 		t.Logf("kept history, node logs and data of this failing run in %s", dir)
 	}()
 
-	c = startCluster(t, clusterOpts{n: 3, netns: true, mode: r.mode, env: r.env})
+	size := r.nodes
+	if size == 0 {
+		size = 3
+	}
+	env := r.env
+	if r.mode == "stream" {
+		records = t.TempDir()
+		env = append(slices.Clone(env), "SQLCLUSTER_TEST_COMMIT_RECORD="+records)
+	}
+	c = startCluster(t, clusterOpts{n: size, netns: true, mode: r.mode, env: env, args: r.args})
 	primary := c.waitPrimary(30 * time.Second)
 	if r.onStart != nil {
 		r.onStart(c)
@@ -233,7 +274,7 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 		defer close(done)
 		r.workload.run(ctx, c, h)
 	}()
-	injectFault(t, c, r, ctx)
+	newNemesis(t, c, r).inject(ctx)
 	<-done
 
 	// Heal everything, restart the dead, and wait for one agreed primary.
@@ -258,6 +299,9 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 		watch.mu.Unlock()
 	}
 	c.waitConverged(r.workload.convergeQuery(), 60*time.Second)
+	if records != "" {
+		res.anomalies = append(res.anomalies, checkCommitRecords(t, records, h.count("", outcomeOK) > 0)...)
+	}
 	checkCtx, cancelCheck := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancelCheck()
 	res.anomalies = append(res.anomalies, r.workload.check(checkCtx, c, keep)...)
@@ -269,43 +313,4 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 	t.Logf("%s/%s/%s: %d ok, %d failed, %d unknown operations; errors %v", r.mode, r.fault, r.workload.name(),
 		h.count("", outcomeOK), h.count("", outcomeFail), h.count("", outcomeUnknown), h.errs)
 	return res
-}
-
-// injectFault applies r.fault to the primary (or r.faultTarget) from 30%
-// to 70% of the run, while the workload runs.
-func injectFault(t *testing.T, c *testCluster, r jepsenRun, ctx context.Context) {
-	if r.fault == "none" {
-		return
-	}
-	sleepCtx(ctx, r.duration*3/10)
-	var victim *clusterNode
-	if r.faultTarget != nil {
-		victim = r.faultTarget(c)
-	} else {
-		victim = c.waitPrimary(20 * time.Second)
-	}
-	hold := r.duration * 4 / 10
-	t.Logf("fault %s on %s for %v", r.fault, victim.id, hold)
-	switch r.fault {
-	case "kill":
-		victim.kill9()
-		sleepCtx(ctx, hold)
-		victim.start()
-	case "partition":
-		for _, n := range c.nodes {
-			if n != victim {
-				c.lab.cut(victim.host, n.host)
-			}
-		}
-		sleepCtx(ctx, hold)
-		c.lab.heal(len(c.nodes))
-	case "pause":
-		// Longer than the lease (1s): the others elect a new primary while
-		// this one sleeps, then it wakes up believing it still leads.
-		victim.signal(syscall.SIGSTOP)
-		time.Sleep(max(hold, 3*time.Second))
-		victim.signal(syscall.SIGCONT)
-	default:
-		t.Fatalf("unknown fault %q", r.fault)
-	}
 }
