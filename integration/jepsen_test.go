@@ -277,12 +277,15 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 	newNemesis(t, c, r).inject(ctx)
 	<-done
 
-	// Heal everything, restart the dead, and wait for one agreed primary.
+	// Heal everything and wait for one agreed primary. The nemesis
+	// restarts every node it stops, so a node found dead here exited on
+	// its own: a crash, reported and restarted for the checks.
 	if c.lab != nil {
 		c.lab.heal(len(c.nodes))
 	}
 	for _, n := range c.nodes {
 		if !n.alive() {
+			res.anomalies = append(res.anomalies, fmt.Sprintf("node %s exited unexpectedly during the run: %v", n.id, n.proc.err))
 			n.start()
 		}
 	}
@@ -309,8 +312,28 @@ func runJepsen(t *testing.T, r jepsenRun) (res jepsenResult) {
 		if !n.alive() {
 			t.Errorf("node %s exited during the checks: %v", n.id, n.proc.err)
 		}
+		res.anomalies = append(res.anomalies, panicsIn(n)...)
 	}
 	t.Logf("%s/%s/%s: %d ok, %d failed, %d unknown operations; errors %v", r.mode, r.fault, r.workload.name(),
 		h.count("", outcomeOK), h.count("", outcomeFail), h.count("", outcomeUnknown), h.errs)
 	return res
+}
+
+// panicsIn reports the panics a node's log shows over all its lives: a
+// panic recovered per connection costs only that client, but it is a bug.
+func panicsIn(n *clusterNode) []string {
+	b, err := os.ReadFile(n.logPath)
+	if err != nil {
+		return []string{fmt.Sprintf("reading the log of %s: %v", n.id, err)}
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, `msg="panic serving connection"`) || strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+			if len(line) > 300 {
+				line = line[:300]
+			}
+			out = append(out, fmt.Sprintf("node %s logged a panic: %s", n.id, line))
+		}
+	}
+	return out
 }
