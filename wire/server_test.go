@@ -3,8 +3,10 @@ package wire_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/engine/sqlite"
 	"github.com/sqlcluster/sqlcluster/wire"
 )
@@ -295,5 +298,49 @@ func TestMissingDatabase(t *testing.T) {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "3D000" || pe.Severity != "FATAL" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// failingOpen is an engine whose sessions cannot be opened, as raft mode's
+// while the leader is gone: the error wraps the network error of the
+// engine's own connection to the leader.
+type failingOpen struct {
+	*sqlite.Engine
+	err error
+}
+
+func (f failingOpen) Open(context.Context, string, engine.SessionInfo) (engine.Session, error) {
+	return nil, f.err
+}
+
+// An engine error at connection start is FATAL with its SQLSTATE even when
+// it wraps a network error or a timeout: only the client's own socket
+// failing means there is nobody to tell.
+func TestOpenErrorWrappingNetworkError(t *testing.T) {
+	eng, err := sqlite.Open(context.Background(), sqlite.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	for _, want := range []*engine.Error{
+		{Code: "57P03", Message: "no raft leader available", Err: dial},
+		{Code: "40001", Message: "the raft leader changed", Err: fmt.Errorf("connecting to the leader: %w", dial)},
+		{Code: "57014", Message: "canceling statement due to statement timeout", Err: context.DeadlineExceeded},
+	} {
+		srv := wire.New(wire.Config{Engine: failingOpen{eng, want}})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(ln)
+		_, err = pgx.Connect(context.Background(), "postgres://postgres@"+ln.Addr().String()+"/postgres?sslmode=disable")
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != want.Code || pe.Severity != "FATAL" || pe.Message != want.Message {
+			t.Errorf("Open failing with %s (%v): client got %v, want FATAL %s", want.Code, want.Err, err, want.Code)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Shutdown(ctx)
+		cancel()
 	}
 }

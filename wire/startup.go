@@ -153,7 +153,12 @@ func (c *clientConn) applyOptions(opts string) error {
 
 // fatal sends err as a FATAL ErrorResponse and returns it.
 func (c *clientConn) fatal(err error) error {
-	if isDisconnect(err) {
+	// An *engine.Error is an answer for the client even when it wraps a
+	// network error or a timeout: those come from the engine's own
+	// connections (raft mode: to the leader, while it is being replaced).
+	// Only the client's socket failing leaves nobody to tell.
+	var ee *engine.Error
+	if !errors.As(err, &ee) && isDisconnect(err) {
 		return err
 	}
 	er := errorResponse(err)
