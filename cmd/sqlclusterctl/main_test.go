@@ -250,6 +250,24 @@ func TestStatus(t *testing.T) {
 		t.Errorf("replica n3: %q\n%s", got, out)
 	}
 
+	// Raft mode: dqlite ids are 64-bit (exact, not 3.29e+18), an empty
+	// list arrives as null, and stream mode's epoch/position are left out.
+	raftSt := admin.Status{NodeID: "n1", Mode: "raft", Role: "leader", Cluster: &admin.ClusterStatus{
+		Primary: "n1", Raft: map[string]any{"id": uint64(3297041220608546238), "standbys": []string(nil),
+			"voters": []string{"172.18.0.4:7947", "172.18.0.2:7947"}},
+	}}
+	out = run(t, serveStatus(t, threeNodes(), raftSt), "status").ok(t).stdout
+	for _, want := range []string{"primary:   n1", "id:       3297041220608546238", "standbys: -", "voters:   [172.18.0.4:7947 172.18.0.2:7947]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("raft status lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"epoch:", "position:", "applied:", "e+18", "<nil>"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("raft status has %q:\n%s", unwanted, out)
+		}
+	}
+
 	single := run(t, serveStatus(t, nil, admin.Status{NodeID: "s", Mode: "single"}), "status").ok(t).stdout
 	if strings.Contains(single, "cluster:") || !strings.Contains(single, "mode:        single") {
 		t.Fatalf("single-mode status:\n%s", single)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,8 +33,12 @@ func statusCommand() *cli.Command {
 				_, err := os.Stdout.Write(body)
 				return err
 			}
+			// UseNumber: the raft details are a free-form map whose ids
+			// are 64-bit; as float64 they would print rounded, in e notation.
 			var st admin.Status
-			if err := json.Unmarshal(body, &st); err != nil {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			if err := dec.Decode(&st); err != nil {
 				return fmt.Errorf("node returned an unreadable status: %w", err)
 			}
 			printStatus(os.Stdout, st, time.Now())
@@ -57,10 +62,15 @@ func printStatus(w io.Writer, st admin.Status, now time.Time) {
 		return
 	}
 	fmt.Fprintf(w, "cluster:\n")
-	fmt.Fprintf(w, "  epoch:     %d\n", cs.Epoch)
+	raft := st.Mode == "raft"
+	if !raft { // epochs and positions are stream mode's; Raft has its own below
+		fmt.Fprintf(w, "  epoch:     %d\n", cs.Epoch)
+	}
 	fmt.Fprintf(w, "  primary:   %s\n", orDash(cs.Primary))
-	fmt.Fprintf(w, "  position:  %s\n", orDash(cs.Position))
-	fmt.Fprintf(w, "  applied:   %d\n", cs.Applied)
+	if !raft {
+		fmt.Fprintf(w, "  position:  %s\n", orDash(cs.Position))
+		fmt.Fprintf(w, "  applied:   %d\n", cs.Applied)
+	}
 	if cs.SyncReplica != "" {
 		fmt.Fprintf(w, "  sync:      %s\n", cs.SyncReplica)
 	}
@@ -82,7 +92,11 @@ func printStatus(w io.Writer, st admin.Status, now time.Time) {
 		sort.Strings(keys)
 		tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 		for _, k := range keys {
-			fmt.Fprintf(tw, "    %s:\t%v\n", k, cs.Raft[k])
+			v := cs.Raft[k]
+			if v == nil { // e.g. no stand-bys
+				v = "-"
+			}
+			fmt.Fprintf(tw, "    %s:\t%v\n", k, v)
 		}
 		tw.Flush()
 	}
