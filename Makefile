@@ -46,6 +46,7 @@ JEPSEN_FAULTS ?= none,kill,partition,pause
 JEPSEN_SUMMARY ?= $(CURDIR)/jepsen-summary.md
 
 jepsen:
+	sh scripts/install-deps.sh
 	SQLCLUSTER_JEPSEN_REPEAT=$(JEPSEN_REPEAT) SQLCLUSTER_JEPSEN_DURATION=$(JEPSEN_DURATION) \
 	SQLCLUSTER_JEPSEN_FAULTS=$(JEPSEN_FAULTS) SQLCLUSTER_JEPSEN_SUMMARY=$(JEPSEN_SUMMARY) \
 	  go test -count=1 -timeout 0 -v -run 'TestJepsen$$|TestSeeded' ./integration/
@@ -59,10 +60,13 @@ jepsen:
 # mode) is linked with cgo against Debian's static libdqlite/libraft/libuv;
 # otherwise it is pure Go (CGO_ENABLED=0). netgo: names resolve in Go, since a
 # static glibc cannot load NSS modules. The result is checked with file(1).
+# install-deps.sh --client first installs the dqlite headers and static
+# libraries (and psql, for the walkthrough) if they are missing.
 STATIC_TAGS = netgo,osusergo
 STATIC_CGO_LDFLAGS = -lraft -l:libuv_a.a -lsqlite3 -llz4 -lm -lpthread -ldl
 
 static:
+	@sh scripts/install-deps.sh --client
 	@mkdir -p bin/static
 	@set -e; for cmd in sqlclusterd sqlclusterctl; do \
 	  if go list -deps ./cmd/$$cmd | grep -q '^github.com/canonical/go-dqlite'; then \
@@ -88,30 +92,32 @@ image: static
 	cp bin/static/sqlclusterd bin/static/sqlclusterctl bin/image/rootfs/usr/local/bin/
 	docker build -t $(IMAGE) -f examples/Dockerfile bin/image
 
-# demo starts three stream-mode nodes in containers (examples/docker-compose.yml),
-# waits until all three are healthy, a primary is elected and the other two
-# follow it, and prints the walkthrough; demo-down removes the containers and
-# their volumes.
+# demo starts three nodes in containers (examples/docker-compose.yml; stream
+# mode, or raft with SQLCLUSTER_MODE=raft), waits until all three are healthy,
+# voters and alive in `sqlclusterctl members` (role primary/replica in stream
+# mode, voter in raft mode) and a primary/leader is known, and prints the
+# walkthrough; demo-down removes the containers and their volumes.
 # `docker compose` (v2) when it works, else docker-compose (v1).
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo docker compose || echo docker-compose)
 DEMO = $(COMPOSE) -p sqlcluster -f examples/docker-compose.yml
 DEMO_WAIT ?= 120
+DEMO_MODE = $(or $(SQLCLUSTER_MODE),stream)
 
 demo: image
 	$(DEMO) up -d
-	@echo "waiting for 3 healthy nodes and a primary (up to $(DEMO_WAIT)s)..."
+	@echo "waiting for 3 healthy $(DEMO_MODE)-mode nodes and a primary/leader (up to $(DEMO_WAIT)s)..."
 	@i=0; while :; do \
 	  healthy=$$(docker inspect -f '{{.State.Health.Status}}' $$($(DEMO) ps -q) 2>/dev/null | grep -c '^healthy$$'); \
-	  following=$$(bin/static/sqlclusterctl --node 127.0.0.1:7433 --timeout 2s members 2>/dev/null | grep -c -E ' (primary|replica) '); \
+	  following=$$(bin/static/sqlclusterctl --node 127.0.0.1:7433 --timeout 2s members 2>/dev/null | grep -c -E ' (primary|replica|voter) +yes +yes '); \
 	  if [ "$$healthy" = 3 ] && [ "$$following" = 3 ] && leader=$$(bin/static/sqlclusterctl --node 127.0.0.1:7433 --timeout 2s leader 2>/dev/null); then break; fi; \
 	  i=$$((i+1)); if [ $$i -ge $(DEMO_WAIT) ]; then \
-	    echo "demo: not ready after $(DEMO_WAIT)s ($$healthy/3 healthy); logs:" >&2; $(DEMO) logs --tail 30 >&2; exit 1; fi; \
+	    echo "demo: not ready after $(DEMO_WAIT)s ($$healthy/3 healthy, $$following/3 alive voters); logs:" >&2; $(DEMO) logs --tail 30 >&2; exit 1; fi; \
 	  sleep 1; \
 	done; \
 	p=$${leader%% *}; \
 	bin/static/sqlclusterctl --node 127.0.0.1:7433 members; \
 	echo; \
-	echo "Primary: $$p. Try (README.md, section Demo):"; \
+	echo "Primary/leader ($(DEMO_MODE) mode): $$p. Try (README.md, section Demo):"; \
 	echo "  psql -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE TABLE kv (k text PRIMARY KEY, v text)'"; \
 	echo "  psql -h 127.0.0.1 -p 5434 -U postgres -c \"INSERT INTO kv VALUES ('b', 'written on n2')\""; \
 	echo "  psql -h 127.0.0.1 -p 5435 -U postgres -c 'SELECT * FROM kv'"; \
