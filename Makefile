@@ -35,22 +35,32 @@ bench:
 	go run ./cmd/sqlcluster-bench $(BENCH_FLAGS)
 
 # jepsen runs the long profile of the fault suite (integration/jepsen_*):
-# every workload (register, set, bank) x fault (none, kill, partition,
-# pause) x mode (stream, raft), JEPSEN_REPEAT times with JEPSEN_DURATION of
-# workload each, then the seeded-bug tests. Needs root (network namespaces).
-# The summary table is printed and written to JEPSEN_SUMMARY; failing runs
-# keep their history, logs and data under /tmp/sqlcluster-jepsen-*.
+# every workload (register, set, bank) x fault (JEPSEN_FAULTS; all = none,
+# kill, kill-random, pause, partition, partition-halves, bridge, restart,
+# membership, combined) x cluster size (JEPSEN_NODES) x mode (JEPSEN_MODES),
+# JEPSEN_REPEAT times with JEPSEN_DURATION of workload each, then the
+# seeded-bug tests. Needs root (network namespaces). The summary table is
+# printed and written to JEPSEN_SUMMARY; failing runs keep their history,
+# commit records, logs and data under /tmp/sqlcluster-jepsen-*. The
+# defaults are 120 cells x 20 runs: most of a day on two cores (about 15 s
+# a run); narrow them for a quicker look, e.g.
+#   make jepsen JEPSEN_REPEAT=3 JEPSEN_NODES=3 JEPSEN_FAULTS=partition,bridge
 JEPSEN_REPEAT ?= 20
 JEPSEN_DURATION ?= 20s
-JEPSEN_FAULTS ?= none,kill,partition,pause
+JEPSEN_FAULTS ?= all
+JEPSEN_NODES ?= 3,5
+JEPSEN_MODES ?= stream,raft
+JEPSEN_WORKLOADS ?= register,set,bank
 JEPSEN_SUMMARY ?= $(CURDIR)/jepsen-summary.md
 
 jepsen:
 	sh scripts/install-deps.sh
 	SQLCLUSTER_JEPSEN_REPEAT=$(JEPSEN_REPEAT) SQLCLUSTER_JEPSEN_DURATION=$(JEPSEN_DURATION) \
-	SQLCLUSTER_JEPSEN_FAULTS=$(JEPSEN_FAULTS) SQLCLUSTER_JEPSEN_SUMMARY=$(JEPSEN_SUMMARY) \
-	  go test -count=1 -timeout 0 -v -run 'TestJepsen$$|TestSeeded' ./integration/
-	@cat $(JEPSEN_SUMMARY)
+	SQLCLUSTER_JEPSEN_FAULTS=$(JEPSEN_FAULTS) SQLCLUSTER_JEPSEN_NODES=$(JEPSEN_NODES) \
+	SQLCLUSTER_JEPSEN_MODES=$(JEPSEN_MODES) SQLCLUSTER_JEPSEN_WORKLOADS=$(JEPSEN_WORKLOADS) \
+	SQLCLUSTER_JEPSEN_SUMMARY=$(JEPSEN_SUMMARY) \
+	  go test -count=1 -timeout 0 -v -run 'TestJepsen$$|TestSeeded' ./integration/; \
+	status=$$?; cat $(JEPSEN_SUMMARY); exit $$status
 
 # ---- static binaries, container image, three-node demo (examples/) ----
 .PHONY: static image demo demo-down
