@@ -66,10 +66,24 @@ func openNode(t testing.TB, cfg Config) *Engine {
 // all of them vote (n ≤ 3) so that any one can fail.
 func openCluster(t testing.TB, n int) []*Engine {
 	t.Helper()
-	first := openNode(t, testConfig(t))
+	return openClusterWith(t, n, nil)
+}
+
+// openClusterWith is openCluster with every node's Config adjusted by
+// tune (if not nil) before it starts.
+func openClusterWith(t testing.TB, n int, tune func(*Config)) []*Engine {
+	t.Helper()
+	config := func(cluster ...string) Config {
+		cfg := testConfig(t, cluster...)
+		if tune != nil {
+			tune(&cfg)
+		}
+		return cfg
+	}
+	first := openNode(t, config())
 	nodes := []*Engine{first}
 	for i := 1; i < n; i++ {
-		nodes = append(nodes, openNode(t, testConfig(t, first.Address())))
+		nodes = append(nodes, openNode(t, config(first.Address())))
 	}
 	waitFor(t, 30*time.Second, "all nodes voting", func() bool {
 		members, err := first.Cluster(context.Background())

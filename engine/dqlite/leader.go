@@ -40,7 +40,9 @@ type leaderWatch struct {
 	cur      atomic.Pointer[client.NodeInfo] // last seen leader; zero ID means none
 	epoch    atomic.Uint64
 	barrierd atomic.Uint64 // the epoch whose barrier has completed
-	bmu      sync.Mutex    // one barrier at a time
+	// bsem lets one barrier run at a time; a channel, not a mutex, so
+	// that a caller whose context ends stops waiting for another's.
+	bsem chan struct{}
 
 	kick chan struct{}
 	stop chan struct{}
@@ -49,7 +51,7 @@ type leaderWatch struct {
 
 func newLeaderWatch(store *nodeStore, dial client.DialFunc, log *slog.Logger, interval time.Duration) *leaderWatch {
 	l := &leaderWatch{store: store, dial: dial, log: log, interval: interval,
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		bsem: make(chan struct{}, 1), kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	l.cur.Store(&client.NodeInfo{})
 	l.epoch.Store(1)
 	return l
@@ -163,8 +165,12 @@ func (l *leaderWatch) ensureBarrier(ctx context.Context) error {
 	if l.barrierd.Load() == l.epoch.Load() {
 		return nil
 	}
-	l.bmu.Lock()
-	defer l.bmu.Unlock()
+	select {
+	case l.bsem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l.bsem }()
 	ep := l.epoch.Load()
 	if l.barrierd.Load() == ep {
 		return nil

@@ -3,6 +3,7 @@ package dqlite
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -34,31 +35,97 @@ var databaseNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
 
 func now() string { return time.Now().UTC().Format("2006-01-02 15:04:05.000000") }
 
+// errLeaderWait is the cause of the engine's own deadline on waiting for a
+// leader (LeaderTimeout). A context error looks the same whoever set the
+// deadline; the cause tells "no leader came" (57P03) from the caller's
+// cancel or statement_timeout (57014).
+var errLeaderWait = errors.New("no raft leader within the leader timeout")
+
+// leaderWait bounds ctx by LeaderTimeout, for work that waits for a leader;
+// ctx's own deadline, if earlier, still applies. leaderWaitError reports
+// the work's failure.
+func (e *Engine) leaderWait(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, e.cfg.LeaderTimeout, errLeaderWait)
+}
+
+// leaderWaitError translates err, the last failure of work done under
+// lctx (from leaderWait). Once lctx has ended, err is only the symptom
+// (a context error, a broken connection): what counts is whose deadline
+// ended it.
+func leaderWaitError(lctx context.Context, err error) error {
+	if lctx.Err() == nil {
+		return translateError(err)
+	}
+	if errors.Is(context.Cause(lctx), errLeaderWait) {
+		var ee *engine.Error
+		if errors.As(err, &ee) && ee.Code == "57P03" {
+			return ee
+		}
+		return noLeader(err)
+	}
+	return canceled(lctx.Err())
+}
+
+// retryLeader reports whether work that failed with err should be tried
+// again, after a pause, while waiting for a leader: the leader was lost
+// (or is stopping) and lctx still allows waiting. Errors that already
+// carry a SQLSTATE are final (a barrier that found no leader in time).
+func retryLeader(lctx context.Context, err error, attempt int) bool {
+	var ee *engine.Error
+	if lctx.Err() != nil || errors.As(err, &ee) || !isLeaderLost(err) {
+		return false
+	}
+	// Not in a tight loop: a stopping leader fails every statement at
+	// once, and an election takes a while anyway.
+	t := time.NewTimer(min(10*time.Millisecond<<min(attempt, 5), 250*time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return lctx.Err() == nil
+	case <-lctx.Done():
+		return false
+	}
+}
+
 // barrier commits a write through the current leader (see leaderWatch).
-// It uses the pool directly: it is what makes connections usable.
+// It uses the pool directly: it is what makes connections usable. It
+// waits up to LeaderTimeout for a leader that takes the write, then fails
+// with 57P03; a cancel or deadline of ctx's own fails it with 57014.
 func (e *Engine) barrier(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.LeaderTimeout)
+	lctx, cancel := e.leaderWait(ctx)
 	defer cancel()
 	// No parameters: a multi-statement EXEC binds them to the first.
 	q := "CREATE TABLE IF NOT EXISTS barrier (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); " +
 		"INSERT OR REPLACE INTO barrier(id, n) VALUES (1, " + strconv.FormatInt(time.Now().UnixNano(), 10) + ")"
 	for attempt := 0; ; attempt++ {
-		c, err := e.sys.pool.get(ctx)
-		if err != nil {
-			return translateError(err)
-		}
-		err = retryBusy(ctx, e.cfg.BusyTimeout, func() error {
-			_, err := c.exec(ctx, q, nil)
-			return err
-		})
-		e.sys.pool.put(c)
+		c, err := e.sys.pool.get(lctx)
 		if err == nil {
-			return nil
+			err = retryBusy(lctx, e.cfg.BusyTimeout, func() error {
+				_, err := c.exec(lctx, q, nil)
+				return err
+			})
+			dropIfLeaderLost(c, err)
+			e.sys.pool.put(c)
+			if err == nil {
+				return nil
+			}
 		}
-		if isLeaderLost(err) && ctx.Err() == nil && attempt < 2*maxBatchAttempts {
+		// The write is idempotent: trying again is safe whatever
+		// became of the lost attempt.
+		if retryLeader(lctx, err, attempt) {
 			continue
 		}
-		return translateError(err)
+		return leaderWaitError(lctx, err)
+	}
+}
+
+// dropIfLeaderLost keeps a connection that lost the leader out of the
+// pool. go-dqlite does not report every such failure as a bad connection
+// (a leader that died mid-call, one that is stopping), and a retry must
+// not take the same connection again.
+func dropIfLeaderLost(c *conn, err error) {
+	if err != nil && isLeaderLost(err) {
+		c.broken = true
 	}
 }
 
@@ -91,22 +158,31 @@ func (e *Engine) sysExec(ctx context.Context, q string, args []any, idempotent b
 	}
 }
 
-// sysQuery reads from the system database.
+// sysQuery reads from the system database. Without a leader it waits up
+// to LeaderTimeout for one, then fails with 57P03: there is no transaction
+// to report as rolled back (40001), whatever the last broken connection
+// said. A cancel or deadline of ctx's own fails it with 57014.
 func (e *Engine) sysQuery(ctx context.Context, q string, args []any) ([][]driver.Value, error) {
+	lctx, cancel := e.leaderWait(ctx)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
-		c, err := e.sys.conn(ctx)
-		if err != nil {
-			return nil, translateError(err)
-		}
-		rows, err := c.queryAll(ctx, q, args)
-		e.sys.pool.put(c)
+		c, err := e.sys.conn(lctx)
 		if err == nil {
-			return rows, nil
+			var rows [][]driver.Value
+			rows, err = c.queryAll(lctx, q, args)
+			dropIfLeaderLost(c, err)
+			e.sys.pool.put(c)
+			if err == nil {
+				return rows, nil
+			}
+			if isBusy(err) && lctx.Err() == nil && attempt < maxBatchAttempts {
+				continue
+			}
 		}
-		if retryableRead(ctx, err, attempt) {
+		if retryLeader(lctx, err, attempt) {
 			continue
 		}
-		return nil, translateError(err)
+		return nil, leaderWaitError(lctx, err)
 	}
 }
 
