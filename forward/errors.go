@@ -51,7 +51,7 @@ func lostError(class callClass, inTx bool, cause error) error {
 	case class == classCommit && inTx:
 		return &engine.Error{Code: "08007", Message: "transaction resolution unknown: connection to the primary was lost during COMMIT", Err: cause}
 	case inTx:
-		return txLostError(cause)
+		return TxLostError(cause)
 	case class == classWrite:
 		return &engine.Error{Code: "08007", Message: "transaction resolution unknown: connection to the primary was lost during a write", Err: cause}
 	}
@@ -65,12 +65,15 @@ func brokenError(class callClass, inTx bool, cause error) error {
 	case class == classRollback:
 		return nil
 	case inTx:
-		return txLostError(cause)
+		return TxLostError(cause)
 	}
 	return connLostError(cause)
 }
 
-func txLostError(cause error) error {
+// TxLostError is the error for a transaction that ended because the
+// primary it ran on changed before it committed: rolled back, so a retry
+// on the new primary is safe, which is what 40001 tells clients.
+func TxLostError(cause error) error {
 	return &engine.Error{Code: "40001", Message: "the primary changed; the transaction was rolled back, retry it", Err: cause}
 }
 

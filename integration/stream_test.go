@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,6 +434,65 @@ func TestStreamTransfer(t *testing.T) {
 	wg.Wait()
 	c.waitConverged("SELECT id, v FROM t ORDER BY id", 30*time.Second)
 	w.check(t, target)
+}
+
+// A transaction whose primary steps down before COMMIT is rolled back and
+// reported as 40001, which client retry loops retry, whether it ran on the
+// primary itself or was forwarded there from a replica; the retry then
+// succeeds on the new primary.
+func TestStreamCommitAfterStepDown(t *testing.T) {
+	c := startCluster(t, clusterOpts{n: 3})
+	primary := c.waitPrimary(10 * time.Second)
+	mustExec(t, primary.mustConnect(t), "CREATE TABLE t (id bigint PRIMARY KEY, v text)")
+	ctx := testCtx(t)
+	other := func(not ...*clusterNode) *clusterNode {
+		for _, n := range c.nodes {
+			if !slices.Contains(not, n) {
+				return n
+			}
+		}
+		return nil
+	}
+	// First on the primary itself, then through a replica (forwarded to
+	// the primary). One at a time: an open write transaction holds the
+	// primary's write lock.
+	for i, how := range []string{"on the primary", "forwarded from a replica"} {
+		p := c.waitPrimary(10 * time.Second)
+		via := p
+		if i == 1 {
+			via = other(p)
+		}
+		target := other(p, via)
+		conn := via.mustConnect(t)
+		mustExec(t, conn, "BEGIN")
+		mustExec(t, conn, "INSERT INTO t VALUES ($1, 'in a transaction')", i+1)
+		// A transfer waits for commits in progress, not for open
+		// transactions: this one is still open when the primary steps
+		// down.
+		if out, err := ctl(t, p, "transfer", target.id); err != nil {
+			t.Fatalf("%s: sqlclusterctl transfer: %v\n%s", how, err, out)
+		}
+		if np := c.waitPrimary(10 * time.Second); np != target {
+			t.Fatalf("%s: primary after transfer = %s, want %s", how, np.id, target.id)
+		}
+		_, err := conn.Exec(ctx, "COMMIT")
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "40001" {
+			t.Errorf("%s: COMMIT after the primary stepped down: got %v, want SQLSTATE 40001", how, err)
+		}
+		if st := conn.PgConn().TxStatus(); st != 'I' {
+			t.Errorf("%s: transaction status %c after the failed COMMIT, want I (rolled back)", how, st)
+		}
+		// The retry a client makes on 40001 succeeds.
+		mustExec(t, conn, "BEGIN")
+		mustExec(t, conn, "INSERT INTO t VALUES ($1, 'retried')", i+1)
+		mustExec(t, conn, "COMMIT")
+	}
+	c.waitConverged("SELECT id, v FROM t ORDER BY id", 30*time.Second)
+	var n, all int
+	if err := c.waitPrimary(10*time.Second).mustConnect(t).QueryRow(ctx, "SELECT count(*) FILTER (WHERE v = 'retried'), count(*) FROM t").Scan(&n, &all); err != nil || n != 2 || all != 2 {
+		t.Errorf("rows after the retries: %d retried of %d (%v), want the 2 retried ones only", n, all, err)
+	}
 }
 
 // A node with the wrong secret or cluster id neither joins nor gets data.

@@ -245,12 +245,24 @@ func (s *routedSession) Begin(ctx context.Context, opt engine.TxOptions) error {
 
 func (s *routedSession) Commit(ctx context.Context) error {
 	if !s.remoteTx {
-		return s.local.Commit(ctx)
+		return stepDownAborted(s.local.Commit(ctx))
 	}
 	s.remoteTx = false
 	err := s.remote.Commit(ctx)
 	if p := s.remote.LastPosition(); p > s.seen {
 		s.seen = p
+	}
+	return stepDownAborted(err)
+}
+
+// stepDownAborted reports a COMMIT refused because the node the
+// transaction ran on stopped being the primary as what it is to the
+// client: the transaction was rolled back and may be retried on the new
+// primary (40001), not 25006, which says the statement can never run here
+// and which client retry loops do not retry.
+func stepDownAborted(err error) error {
+	if isNotPrimary(err) {
+		return forward.TxLostError(err)
 	}
 	return err
 }
