@@ -495,6 +495,58 @@ func TestStreamCommitAfterStepDown(t *testing.T) {
 	}
 }
 
+// A transaction forwarded from a replica lives in one session on the
+// primary. If the primary dies while the transaction is open, its next
+// statement must fail (40001: rolled back) rather than run, outside any
+// transaction, on the new primary; ROLLBACK then succeeds, and nothing of
+// the transaction is committed anywhere.
+func TestStreamForwardedTxLostWithPrimary(t *testing.T) {
+	c := startCluster(t, clusterOpts{n: 3})
+	primary := c.waitPrimary(10 * time.Second)
+	mustExec(t, primary.mustConnect(t), "CREATE TABLE t (id bigint PRIMARY KEY, v text)")
+	var via *clusterNode
+	for _, n := range c.nodes {
+		if n != primary {
+			via = n
+			break
+		}
+	}
+	ctx := testCtx(t)
+	conn := via.mustConnect(t)
+	mustExec(t, conn, "BEGIN")
+	mustExec(t, conn, "INSERT INTO t VALUES (1, 'first half')")
+	primary.kill9()
+	np := c.waitPrimary(20 * time.Second)
+	// Long enough for the replica's forwarded session to notice the lost
+	// connection on its own (heartbeats), before the next statement.
+	time.Sleep(3 * time.Second)
+	// The simple protocol: nothing is asked of the primary before the
+	// statement itself runs.
+	_, err := conn.Exec(ctx, "INSERT INTO t VALUES (2, 'second half')")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "40001" {
+		t.Errorf("a statement of a transaction whose primary died: got %v, want SQLSTATE 40001", err)
+	}
+	if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Errorf("ROLLBACK after the transaction was lost: %v", err)
+	}
+	// The session goes on: a new transaction runs on the new primary.
+	mustExec(t, conn, "INSERT INTO t VALUES (3, 'after')")
+	var ids []int64
+	rows, err := np.mustConnect(t).Query(ctx, "SELECT id FROM t ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	if rows.Err() != nil || !slices.Equal(ids, []int64{3}) {
+		t.Errorf("rows on the new primary: %v (%v), want [3]: nothing of the lost transaction", ids, rows.Err())
+	}
+}
+
 // A node with the wrong secret or cluster id neither joins nor gets data.
 func TestStreamWrongSecretOrCluster(t *testing.T) {
 	c := startCluster(t, clusterOpts{n: 1})

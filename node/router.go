@@ -134,6 +134,17 @@ func (s *routedSession) beforeLocalRead(ctx context.Context) error {
 // primarySession returns the forwarded session, opening one to the
 // current primary (waiting a bounded time for one to exist).
 func (s *routedSession) primarySession(ctx context.Context) (*forward.Session, error) {
+	if s.remoteTx {
+		// A forwarded transaction lives in the one session it began in.
+		// If that session broke (its primary died or stepped down), the
+		// transaction is gone with it, and the broken session says so
+		// (40001; ROLLBACK succeeds). A new session would run the rest
+		// of the transaction's statements outside any transaction.
+		if s.remote == nil {
+			return nil, forward.TxLostError(errors.New("the forwarded transaction's session is gone"))
+		}
+		return s.remote, nil
+	}
 	if s.remote != nil && !s.remote.Broken() {
 		return s.remote, nil
 	}
@@ -248,6 +259,9 @@ func (s *routedSession) Commit(ctx context.Context) error {
 		return stepDownAborted(s.local.Commit(ctx))
 	}
 	s.remoteTx = false
+	if s.remote == nil {
+		return forward.TxLostError(errors.New("the forwarded transaction's session is gone"))
+	}
 	err := s.remote.Commit(ctx)
 	if p := s.remote.LastPosition(); p > s.seen {
 		s.seen = p
@@ -272,32 +286,50 @@ func (s *routedSession) Rollback(ctx context.Context) error {
 		return s.local.Rollback(ctx)
 	}
 	s.remoteTx = false
+	if s.remote == nil {
+		return nil // nothing left to roll back
+	}
 	return s.remote.Rollback(ctx)
 }
 
 func (s *routedSession) Savepoint(ctx context.Context, name string) error {
 	if s.remoteTx {
-		return s.remote.Savepoint(ctx, name)
+		fs, err := s.primarySession(ctx)
+		if err != nil {
+			return err
+		}
+		return fs.Savepoint(ctx, name)
 	}
 	return s.local.Savepoint(ctx, name)
 }
 
 func (s *routedSession) ReleaseSavepoint(ctx context.Context, name string) error {
 	if s.remoteTx {
-		return s.remote.ReleaseSavepoint(ctx, name)
+		fs, err := s.primarySession(ctx)
+		if err != nil {
+			return err
+		}
+		return fs.ReleaseSavepoint(ctx, name)
 	}
 	return s.local.ReleaseSavepoint(ctx, name)
 }
 
 func (s *routedSession) RollbackToSavepoint(ctx context.Context, name string) error {
 	if s.remoteTx {
-		return s.remote.RollbackToSavepoint(ctx, name)
+		fs, err := s.primarySession(ctx)
+		if err != nil {
+			return err
+		}
+		return fs.RollbackToSavepoint(ctx, name)
 	}
 	return s.local.RollbackToSavepoint(ctx, name)
 }
 
 func (s *routedSession) ColumnType(ctx context.Context, table, column string) (string, bool) {
 	if s.remoteTx {
+		if s.remote == nil {
+			return "", false
+		}
 		return s.remote.ColumnType(ctx, table, column)
 	}
 	decl, ok := s.local.ColumnType(ctx, table, column)
