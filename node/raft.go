@@ -101,7 +101,7 @@ func startRaft(ctx context.Context, n *Node, cfg StreamConfig, rc RaftConfig) (*
 		r.el.Shutdown()
 		return nil, err
 	}
-	dcfg := dqlite.Config{DataDir: n.cfg.DataDir, Address: addr, Cluster: join,
+	dcfg := dqlite.Config{DataDir: n.cfg.DataDir, Address: addr, Cluster: join, Peers: r.knownPeers(ctx, join),
 		Voters: rc.Voters, StandBys: rc.StandBys, FailureDomain: rc.FailureDomain, Logger: n.log}
 	if cfg.Secret != nil {
 		tlsCfg, err := peer.TLSConfig(cfg.Secret, cfg.ClusterID)
@@ -163,6 +163,33 @@ func (r *raftCluster) joinAddresses(ctx context.Context, self string) ([]string,
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// knownPeers returns the dqlite addresses of the other members gossip
+// shows, for a restarting node to look for the leader through (see
+// dqlite.Config.Peers). A restart waits briefly for gossip to find
+// someone; a node that finds nobody starts with what it stored.
+func (r *raftCluster) knownPeers(ctx context.Context, join []string) []string {
+	if !initialized(filepath.Join(r.n.cfg.DataDir, "dqlite")) {
+		return join
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		var others []election.Member
+		for _, m := range r.el.Members() {
+			if m.Alive && m.ID != r.n.cfg.NodeID && m.PeerAddr != "" {
+				others = append(others, m)
+			}
+		}
+		if len(others) > 0 || time.Now().After(deadline) {
+			return memberAddrs(others)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// first start; empty bootstraps a new cluster. Ignored once the data
 	// directory is initialized.
 	Cluster []string
+	// Peers lists the dqlite addresses of other members known now (from
+	// gossip). On a restart they are added to the node store go-dqlite
+	// looks for the leader in (see addPeers).
+	Peers []string
 	// ServerTLS and ClientTLS, both or neither, encrypt dqlite's traffic
 	// (node to node and client to node).
 	ServerTLS, ClientTLS *tls.Config
@@ -156,6 +160,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.NetworkLatency > 0 {
 		opts = append(opts, app.WithNetworkLatency(cfg.NetworkLatency))
+	}
+	if err := addPeers(dir, cfg.Peers); err != nil {
+		lock.Close()
+		return nil, err
 	}
 	appMu.Lock()
 	a, err := app.New(dir, opts...)
@@ -333,6 +341,51 @@ func (e *Engine) Stop(ctx context.Context, handover bool) error {
 	e.lock.Close()
 	if err != nil {
 		return fmt.Errorf("stopping dqlite node: %w", err)
+	}
+	return nil
+}
+
+// addPeers adds addresses to an initialized node's store (cluster.yaml).
+// go-dqlite finds the leader only through that store and refreshes it from
+// the leader every RolesAdjustmentFrequency; a node restarted before its
+// first refresh (the bootstrap node knows only itself until then), or one
+// whose listed nodes are all gone, finds no leader and never becomes
+// ready. Seen in the fault suite: a 5-node rolling restart left the
+// bootstrap node, demoted to spare by its handover, unable to rejoin.
+// go-dqlite replaces the store with the leader's list on its next refresh.
+func addPeers(dir string, peers []string) error {
+	path := filepath.Join(dir, "cluster.yaml")
+	if len(peers) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil // a new node: go-dqlite creates the store from Cluster
+	}
+	store, err := client.NewYamlNodeStore(path)
+	if err != nil {
+		return fmt.Errorf("opening the dqlite node store: %w", err)
+	}
+	ctx := context.Background()
+	nodes, err := store.Get(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the dqlite node store: %w", err)
+	}
+	known := map[string]bool{}
+	for _, n := range nodes {
+		known[n.Address] = true
+	}
+	added := false
+	for _, a := range peers {
+		if !known[a] {
+			nodes = append(nodes, client.NodeInfo{Address: a, Role: client.Voter})
+			known[a], added = true, true
+		}
+	}
+	if !added {
+		return nil
+	}
+	if err := store.Set(ctx, nodes); err != nil {
+		return fmt.Errorf("updating the dqlite node store: %w", err)
 	}
 	return nil
 }
