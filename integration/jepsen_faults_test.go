@@ -198,11 +198,27 @@ func (m *nemesis) membership(ctx context.Context, hold time.Duration) {
 	sleepCtx(ctx, hold/2)
 	try(promote...)
 	sleepCtx(ctx, hold/2)
-	target := ns[1]
-	if target == v {
-		target = ns[len(ns)-1]
+	// The new primary: another node that can lead. In raft mode a
+	// five-node cluster has stand-bys, which cannot, and the server says
+	// so; the operator then picks a voter.
+	moved := false
+	for attempt := 0; attempt < 2*len(ns) && !moved; attempt++ {
+		target := ns[1+attempt%(len(ns)-1)]
+		out, err := ctl(t, v, "transfer", target.id)
+		switch {
+		case err == nil:
+			t.Logf("fault: sqlclusterctl transfer %s: ok", target.id)
+			moved = true
+		case strings.Contains(out, "only a voter can lead"):
+			t.Logf("fault: sqlclusterctl transfer %s: not a voter, trying another node", target.id)
+		default:
+			t.Logf("fault: sqlclusterctl transfer %s: %v: %s (retrying)", target.id, err, strings.TrimSpace(out))
+			sleepCtx(context.Background(), time.Second)
+		}
 	}
-	try("transfer", target.id)
+	if !moved {
+		t.Errorf("no node took the primary role with sqlclusterctl transfer")
+	}
 	if mem, err := ctl(t, p, "members"); err == nil {
 		t.Logf("members after the change:\n%s", mem)
 	}
