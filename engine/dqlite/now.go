@@ -25,9 +25,10 @@ var timeCalls = []struct {
 }
 
 // bindTime rewrites the time calls of query outside string literals,
-// quoted identifiers and comments. loc is the session's time zone (for
-// dates).
-func bindTime(query string, t time.Time, loc *time.Location) string {
+// quoted identifiers and comments. clock gives the time to bind and the
+// session's time zone (for dates); it is called only for a query that has
+// a time call, and once.
+func bindTime(query string, clock func() (time.Time, *time.Location)) string {
 	lower := strings.ToLower(query)
 	if !strings.Contains(lower, "()") {
 		return query
@@ -36,7 +37,12 @@ func bindTime(query string, t time.Time, loc *time.Location) string {
 		// A DEFAULT now() must stay a call; a literal would freeze it.
 		return query
 	}
-	var b strings.Builder
+	var (
+		b     strings.Builder
+		t     time.Time
+		loc   *time.Location
+		timed bool
+	)
 	for i := 0; i < len(query); {
 		switch c := query[i]; {
 		case c == '\'' || c == '"' || c == '`':
@@ -77,6 +83,10 @@ func bindTime(query string, t time.Time, loc *time.Location) string {
 			matched := false
 			for _, tc := range timeCalls {
 				if strings.HasPrefix(lower[i:], tc.call) {
+					if !timed {
+						t, loc = clock()
+						timed = true
+					}
 					v := t.In(loc)
 					if tc.utc {
 						v = t.UTC()

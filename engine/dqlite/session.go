@@ -9,6 +9,7 @@ import (
 	"github.com/sqlcluster/sqlcluster/catalog"
 	"github.com/sqlcluster/sqlcluster/engine"
 	"github.com/sqlcluster/sqlcluster/pgsql"
+	"github.com/sqlcluster/sqlcluster/pgtypes"
 )
 
 // session implements engine.Session with single mode's transaction model
@@ -26,6 +27,11 @@ type session struct {
 	d    *database
 	info engine.SessionInfo
 	tx   *txState
+	// tz resolves the session's TimeZone setting for now() (see clock),
+	// with SET TimeZone's rules and a cache of loaded zones; tzName is the
+	// setting it holds.
+	tz     *pgtypes.Codec
+	tzName string
 }
 
 type txState struct {
@@ -70,8 +76,7 @@ func (s *session) Query(ctx context.Context, query string, args []any, opt engin
 		}
 		return s.catalogQuery(ctx, query, args)
 	}
-	t, loc := s.clock()
-	query = bindTime(query, t, loc)
+	query = bindTime(query, s.clock)
 	if opt.ReadOnly {
 		return s.read(ctx, query, args)
 	}
@@ -454,15 +459,30 @@ func (s *session) clock() (time.Time, *time.Location) {
 	if s.tx != nil {
 		t = s.tx.start
 	}
-	loc := time.UTC
-	if s.info.Settings != nil {
-		if tz, ok := s.info.Settings("TimeZone"); ok {
-			if l, err := time.LoadLocation(tz); err == nil {
-				loc = l
-			}
-		}
+	return t, s.location()
+}
+
+// location is the session's TimeZone, resolved as SET TimeZone resolves
+// it (IANA names in any case, POSIX offsets) and only when the setting
+// changed: loading a zone reads tzdata.
+func (s *session) location() *time.Location {
+	if s.info.Settings == nil {
+		return time.UTC
 	}
-	return t, loc
+	tz, ok := s.info.Settings("TimeZone")
+	if !ok {
+		return time.UTC
+	}
+	if s.tz == nil {
+		s.tz = pgtypes.NewCodec()
+	}
+	if tz != s.tzName {
+		if s.tz.SetTimeZone(tz) != nil {
+			return time.UTC
+		}
+		s.tzName = tz
+	}
+	return s.tz.Location()
 }
 
 func (s *session) Commit(ctx context.Context) error { return s.end(ctx, true) }
