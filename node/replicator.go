@@ -115,15 +115,7 @@ func (r *replicator) appendLocked(t *walstream.Txn) func(context.Context) error 
 		if err := r.log.Sync(); err != nil {
 			return &engine.Error{Code: "58030", Message: "could not fsync the replication log", Detail: err.Error(), Err: err}
 		}
-		n, counts := quorum()
-		if n <= 0 {
-			return nil
-		}
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		stop := context.AfterFunc(term, cancel)
-		defer stop()
-		if err := shipper.WaitAcked(wctx, txid, n, counts); err != nil {
+		if err := awaitQuorum(ctx, shipper, term, quorum, txid); err != nil {
 			if term.Err() != nil {
 				return &engine.Error{Code: "08007", Message: "transaction resolution unknown: this node stopped being the primary before enough replicas confirmed the commit",
 					Hint: "Check whether the change is present before retrying it."}
@@ -132,6 +124,22 @@ func (r *replicator) appendLocked(t *walstream.Txn) func(context.Context) error 
 		}
 		return nil
 	}
+}
+
+// awaitQuorum waits until as many replicas as quorum asks for hold txid.
+// It gives up when ctx ends or when term does (this node stopped being the
+// primary): the caller tells the two apart to say what that means for its
+// commit or read.
+func awaitQuorum(ctx context.Context, shipper *walstream.Shipper, term context.Context, quorum func() (int, func(string) bool), txid uint64) error {
+	n, counts := quorum()
+	if n <= 0 {
+		return nil
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(term, cancel)
+	defer stop()
+	return shipper.WaitAcked(wctx, txid, n, counts)
 }
 
 // logLocked chains t onto the log's last transaction and appends it.
@@ -350,15 +358,7 @@ func (r *replicator) Wait(ctx context.Context, txid uint64) error {
 	if !primary || shipper == nil || txid == 0 {
 		return nil
 	}
-	n, counts := quorum()
-	if n <= 0 {
-		return nil
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(term, cancel)
-	defer stop()
-	if err := shipper.WaitAcked(wctx, txid, n, counts); err != nil {
+	if err := awaitQuorum(ctx, shipper, term, quorum, txid); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
