@@ -68,7 +68,9 @@ type routedSession struct {
 	local  engine.Session
 	info   engine.SessionInfo
 	remote *forward.Session
-	// remoteTx: the open explicit transaction lives on the primary.
+	// remoteTx: the open explicit transaction lives on the primary, in
+	// remote, which stays set (even once broken) until the transaction
+	// ends: a forwarded transaction never moves to another session.
 	remoteTx bool
 	// seen is the primary's TxID after this session's last forwarded
 	// call; local reads wait for it (read-your-writes).
@@ -79,7 +81,7 @@ func (s *routedSession) Database() string { return s.local.Database() }
 
 func (s *routedSession) InTx() bool {
 	if s.remoteTx {
-		return s.remote != nil && s.remote.InTx()
+		return s.remote.InTx()
 	}
 	return s.local.InTx()
 }
@@ -140,9 +142,6 @@ func (s *routedSession) primarySession(ctx context.Context) (*forward.Session, e
 		// transaction is gone with it, and the broken session says so
 		// (40001; ROLLBACK succeeds). A new session would run the rest
 		// of the transaction's statements outside any transaction.
-		if s.remote == nil {
-			return nil, forward.TxLostError(errors.New("the forwarded transaction's session is gone"))
-		}
 		return s.remote, nil
 	}
 	if s.remote != nil && !s.remote.Broken() {
@@ -259,9 +258,6 @@ func (s *routedSession) Commit(ctx context.Context) error {
 		return stepDownAborted(s.local.Commit(ctx))
 	}
 	s.remoteTx = false
-	if s.remote == nil {
-		return forward.TxLostError(errors.New("the forwarded transaction's session is gone"))
-	}
 	err := s.remote.Commit(ctx)
 	if p := s.remote.LastPosition(); p > s.seen {
 		s.seen = p
@@ -286,50 +282,32 @@ func (s *routedSession) Rollback(ctx context.Context) error {
 		return s.local.Rollback(ctx)
 	}
 	s.remoteTx = false
-	if s.remote == nil {
-		return nil // nothing left to roll back
-	}
 	return s.remote.Rollback(ctx)
 }
 
 func (s *routedSession) Savepoint(ctx context.Context, name string) error {
 	if s.remoteTx {
-		fs, err := s.primarySession(ctx)
-		if err != nil {
-			return err
-		}
-		return fs.Savepoint(ctx, name)
+		return s.remote.Savepoint(ctx, name)
 	}
 	return s.local.Savepoint(ctx, name)
 }
 
 func (s *routedSession) ReleaseSavepoint(ctx context.Context, name string) error {
 	if s.remoteTx {
-		fs, err := s.primarySession(ctx)
-		if err != nil {
-			return err
-		}
-		return fs.ReleaseSavepoint(ctx, name)
+		return s.remote.ReleaseSavepoint(ctx, name)
 	}
 	return s.local.ReleaseSavepoint(ctx, name)
 }
 
 func (s *routedSession) RollbackToSavepoint(ctx context.Context, name string) error {
 	if s.remoteTx {
-		fs, err := s.primarySession(ctx)
-		if err != nil {
-			return err
-		}
-		return fs.RollbackToSavepoint(ctx, name)
+		return s.remote.RollbackToSavepoint(ctx, name)
 	}
 	return s.local.RollbackToSavepoint(ctx, name)
 }
 
 func (s *routedSession) ColumnType(ctx context.Context, table, column string) (string, bool) {
 	if s.remoteTx {
-		if s.remote == nil {
-			return "", false
-		}
 		return s.remote.ColumnType(ctx, table, column)
 	}
 	decl, ok := s.local.ColumnType(ctx, table, column)
