@@ -398,21 +398,11 @@ func (c *cluster) followOnce(ctx context.Context, p election.Member) error {
 		fence, current = func(uint64) error { return nil }, func() uint64 { return 0 }
 	}
 	_, err = walstream.Follow(ctx, conn, walstream.FollowerConfig{
-		NodeID:  c.n.cfg.NodeID,
-		Log:     c.wal,
-		Fence:   fence,
-		Current: current,
-		Apply: func(ctx context.Context, t *walstream.Txn) error {
-			if err := c.eng.ApplyTxn(ctx, t); err != nil {
-				return err
-			}
-			c.record.add("replica", t)
-			if t.DB == systemDB {
-				c.mem.invalidate()
-			}
-			c.repl.setApplied(t.Pos.TxID)
-			return nil
-		},
+		NodeID:      c.n.cfg.NodeID,
+		Log:         c.wal,
+		Fence:       fence,
+		Current:     current,
+		Apply:       c.applyTxn,
 		OnHeartbeat: func(last uint64) { c.met.primaryLast.Store(last) },
 		Timeout:     c.cfg.LeaseTTL * 2,
 		Logger:      c.log,
@@ -443,12 +433,26 @@ func (c *cluster) applyLogTail(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("applying the log's tail: %w", err)
 		}
-		if err := c.eng.ApplyTxn(ctx, t); err != nil {
+		if err := c.applyTxn(ctx, t); err != nil {
 			return fmt.Errorf("applying the log's tail: %w", err)
 		}
-		c.record.add("replica", t)
-		c.repl.setApplied(t.Pos.TxID)
 	}
+}
+
+// applyTxn applies a logged transaction from the primary to the
+// databases, as a replica: the stream's live tail and the log's
+// unapplied tail go through here alike.
+func (c *cluster) applyTxn(ctx context.Context, t *walstream.Txn) error {
+	if err := c.eng.ApplyTxn(ctx, t); err != nil {
+		return err
+	}
+	c.record.add("replica", t)
+	if t.DB == systemDB {
+		// The membership cache reads the system database.
+		c.mem.invalidate()
+	}
+	c.repl.setApplied(t.Pos.TxID)
+	return nil
 }
 
 // installFrom replaces the local databases with the primary's snapshot.
