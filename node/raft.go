@@ -101,7 +101,7 @@ func startRaft(ctx context.Context, n *Node, cfg StreamConfig, rc RaftConfig) (*
 		r.el.Shutdown()
 		return nil, err
 	}
-	dcfg := dqlite.Config{DataDir: n.cfg.DataDir, Address: addr, Cluster: join, Peers: r.knownPeers(ctx, join),
+	dcfg := dqlite.Config{DataDir: n.cfg.DataDir, Address: addr, Cluster: join, Peers: r.knownPeers(ctx),
 		Voters: rc.Voters, StandBys: rc.StandBys, FailureDomain: rc.FailureDomain, Logger: n.log}
 	if cfg.Secret != nil {
 		tlsCfg, err := peer.TLSConfig(cfg.Secret, cfg.ClusterID)
@@ -135,12 +135,7 @@ func (r *raftCluster) joinAddresses(ctx context.Context, self string) ([]string,
 	want := r.cfg.BootstrapExpect
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		var others []election.Member
-		for _, m := range r.el.Members() {
-			if m.Alive && m.ID != r.n.cfg.NodeID && m.PeerAddr != "" {
-				others = append(others, m)
-			}
-		}
+		others := r.otherMembers()
 		sort.Slice(others, func(i, j int) bool { return others[i].ID < others[j].ID })
 		switch {
 		case want > 0 && len(others)+1 >= want:
@@ -167,23 +162,31 @@ func (r *raftCluster) joinAddresses(ctx context.Context, self string) ([]string,
 	}
 }
 
+// otherMembers are the live members gossip shows, other than this node,
+// that have a dqlite address.
+func (r *raftCluster) otherMembers() []election.Member {
+	var others []election.Member
+	for _, m := range r.el.Members() {
+		if m.Alive && m.ID != r.n.cfg.NodeID && m.PeerAddr != "" {
+			others = append(others, m)
+		}
+	}
+	return others
+}
+
 // knownPeers returns the dqlite addresses of the other members gossip
 // shows, for a restarting node to look for the leader through (see
-// dqlite.Config.Peers). A restart waits briefly for gossip to find
-// someone; a node that finds nobody starts with what it stored.
-func (r *raftCluster) knownPeers(ctx context.Context, join []string) []string {
+// dqlite.Config.Peers); a new node has none to add. A restart with
+// --join waits briefly for gossip to find someone; a node that finds
+// nobody starts with what it stored.
+func (r *raftCluster) knownPeers(ctx context.Context) []string {
 	if !initialized(filepath.Join(r.n.cfg.DataDir, "dqlite")) {
-		return join
+		return nil
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		var others []election.Member
-		for _, m := range r.el.Members() {
-			if m.Alive && m.ID != r.n.cfg.NodeID && m.PeerAddr != "" {
-				others = append(others, m)
-			}
-		}
-		if len(others) > 0 || time.Now().After(deadline) {
+		others := r.otherMembers()
+		if len(others) > 0 || len(r.cfg.Join) == 0 || time.Now().After(deadline) {
 			return memberAddrs(others)
 		}
 		select {
