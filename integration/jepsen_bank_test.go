@@ -31,13 +31,8 @@ const (
 func (w *bankWorkload) name() string { return "bank" }
 
 func (w *bankWorkload) setup(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.Exec(ctx, "CREATE TABLE bank (id bigint PRIMARY KEY, balance bigint NOT NULL)"); err != nil {
-		return fmt.Errorf("creating bank: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "INSERT INTO bank VALUES (0, 100), (1, 100), (2, 100), (3, 100), (4, 100)"); err != nil {
-		return fmt.Errorf("seeding bank: %w", err)
-	}
-	return nil
+	return execSetup(ctx, conn, "CREATE TABLE bank (id bigint PRIMARY KEY, balance bigint NOT NULL)",
+		"INSERT INTO bank VALUES (0, 100), (1, 100), (2, 100), (3, 100), (4, 100)")
 }
 
 func (w *bankWorkload) convergeQuery() string { return "SELECT id, balance FROM bank ORDER BY id" }
@@ -48,33 +43,27 @@ func (w *bankWorkload) run(ctx context.Context, c *testCluster, h *history) {
 	if tr == 0 {
 		tr, rd = 4, 3
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < tr+rd; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Stream mode: the first reader reads on the primary, the
-			// others read their replica's local snapshot (also atomic).
-			cl := &jclient{c: c, id: i}
-			if i == tr {
-				cl.consistency = "primary"
+	runClients(tr+rd, func(i int) {
+		// Stream mode: the first reader reads on the primary, the
+		// others read their replica's local snapshot (also atomic).
+		cl := &jclient{c: c, id: i}
+		if i == tr {
+			cl.consistency = "primary"
+		}
+		defer cl.close()
+		for ctx.Err() == nil {
+			conn, err := cl.get(ctx)
+			if err != nil {
+				return
 			}
-			defer cl.close()
-			for ctx.Err() == nil {
-				conn, err := cl.get(ctx)
-				if err != nil {
-					return
-				}
-				if i < tr {
-					err = w.transfer(conn, cl, i)
-				} else {
-					err = w.read(conn, cl, i)
-				}
-				cl.after(ctx, err)
+			if i < tr {
+				err = w.transfer(conn, cl, i)
+			} else {
+				err = w.read(conn, cl, i)
 			}
-		}()
-	}
-	wg.Wait()
+			cl.after(ctx, err)
+		}
+	})
 }
 
 // transfer moves a random amount between two accounts, retrying the whole

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"os"
@@ -193,6 +194,30 @@ func (cl *jclient) nodeID() string {
 		return ""
 	}
 	return cl.node.id
+}
+
+// runClients runs client(i) for i in [0, n) concurrently and waits for
+// all of them: every workload's clients.
+func runClients(n int, client func(i int)) {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// execSetup runs a workload's setup statements on conn.
+func execSetup(ctx context.Context, conn *pgx.Conn, stmts ...string) error {
+	for _, q := range stmts {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("workload setup %q: %w", q, err)
+		}
+	}
+	return nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

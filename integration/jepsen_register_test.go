@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,13 +37,8 @@ const registerKeys = 5
 func (w *registerWorkload) name() string { return "register" }
 
 func (w *registerWorkload) setup(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.Exec(ctx, "CREATE TABLE reg (k bigint PRIMARY KEY, v bigint NOT NULL)"); err != nil {
-		return fmt.Errorf("creating reg: %w", err)
-	}
-	if _, err := conn.Exec(ctx, "INSERT INTO reg VALUES (0, 0), (1, 0), (2, 0), (3, 0), (4, 0)"); err != nil {
-		return fmt.Errorf("seeding reg: %w", err)
-	}
-	return nil
+	return execSetup(ctx, conn, "CREATE TABLE reg (k bigint PRIMARY KEY, v bigint NOT NULL)",
+		"INSERT INTO reg VALUES (0, 0), (1, 0), (2, 0), (3, 0), (4, 0)")
 }
 
 func (w *registerWorkload) convergeQuery() string { return "SELECT k, v FROM reg ORDER BY k" }
@@ -55,67 +49,61 @@ func (w *registerWorkload) run(ctx context.Context, c *testCluster, h *history) 
 	if clients == 0 {
 		clients = 6
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Separate connections for reads and writes when the seeded
-			// test routes them differently; one connection otherwise.
-			rd := &jclient{c: c, id: i, pick: w.pickRead, consistency: "primary"}
-			wr := rd
-			if w.pickWrite != nil {
-				wr = &jclient{c: c, id: i, pick: w.pickWrite, consistency: "primary"}
+	runClients(clients, func(i int) {
+		// Separate connections for reads and writes when the seeded
+		// test routes them differently; one connection otherwise.
+		rd := &jclient{c: c, id: i, pick: w.pickRead, consistency: "primary"}
+		wr := rd
+		if w.pickWrite != nil {
+			wr = &jclient{c: c, id: i, pick: w.pickWrite, consistency: "primary"}
+		}
+		defer rd.close()
+		defer wr.close()
+		last := map[int64]int64{} // last value this client saw per key
+		for ctx.Err() == nil {
+			k := rand.Int64N(registerKeys)
+			op := jop{Client: i, Key: k}
+			cl := rd
+			switch r := rand.IntN(10); {
+			case r < 5:
+				op.F = "read"
+			case r < 8:
+				op.F, op.Value, cl = "write", w.next.Add(1), wr
+			default:
+				op.F, op.Old, op.Value, cl = "cas", last[k], w.next.Add(1), wr
 			}
-			defer rd.close()
-			defer wr.close()
-			last := map[int64]int64{} // last value this client saw per key
-			for ctx.Err() == nil {
-				k := rand.Int64N(registerKeys)
-				op := jop{Client: i, Key: k}
-				cl := rd
-				switch r := rand.IntN(10); {
-				case r < 5:
-					op.F = "read"
-				case r < 8:
-					op.F, op.Value, cl = "write", w.next.Add(1), wr
-				default:
-					op.F, op.Old, op.Value, cl = "cas", last[k], w.next.Add(1), wr
-				}
-				conn, err := cl.get(ctx)
-				if err != nil {
-					return
-				}
-				op.Node = cl.nodeID()
-				octx, cancel := opCtx()
-				op.Call = h.now()
-				switch op.F {
-				case "read":
-					err = conn.QueryRow(octx, "SELECT v FROM reg WHERE k = $1", k).Scan(&op.Value)
-				case "write":
-					_, err = conn.Exec(octx, "UPDATE reg SET v = $2 WHERE k = $1", k, op.Value)
-				case "cas":
-					var tag pgconn.CommandTag
-					tag, err = conn.Exec(octx, "UPDATE reg SET v = $3 WHERE k = $1 AND v = $2", k, op.Old, op.Value)
-					if err == nil && tag.RowsAffected() != 1 {
-						op.Outcome = outcomeFail
-					}
-				}
-				op.Return = h.now()
-				cancel()
-				if op.Outcome == "" {
-					op.Outcome = classify(err)
-				}
-				op.Err = errText(err)
-				if op.Outcome == outcomeOK {
-					last[k] = op.Value
-				}
-				h.add(op)
-				cl.after(ctx, err)
+			conn, err := cl.get(ctx)
+			if err != nil {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			op.Node = cl.nodeID()
+			octx, cancel := opCtx()
+			op.Call = h.now()
+			switch op.F {
+			case "read":
+				err = conn.QueryRow(octx, "SELECT v FROM reg WHERE k = $1", k).Scan(&op.Value)
+			case "write":
+				_, err = conn.Exec(octx, "UPDATE reg SET v = $2 WHERE k = $1", k, op.Value)
+			case "cas":
+				var tag pgconn.CommandTag
+				tag, err = conn.Exec(octx, "UPDATE reg SET v = $3 WHERE k = $1 AND v = $2", k, op.Old, op.Value)
+				if err == nil && tag.RowsAffected() != 1 {
+					op.Outcome = outcomeFail
+				}
+			}
+			op.Return = h.now()
+			cancel()
+			if op.Outcome == "" {
+				op.Outcome = classify(err)
+			}
+			op.Err = errText(err)
+			if op.Outcome == outcomeOK {
+				last[k] = op.Value
+			}
+			h.add(op)
+			cl.after(ctx, err)
+		}
+	})
 }
 
 // regInput and regOutput are what porcupine sees of an operation.

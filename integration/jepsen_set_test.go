@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -24,10 +23,7 @@ type setWorkload struct {
 func (w *setWorkload) name() string { return "set" }
 
 func (w *setWorkload) setup(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.Exec(ctx, "CREATE TABLE jset (id bigint PRIMARY KEY, client int NOT NULL)"); err != nil {
-		return fmt.Errorf("creating jset: %w", err)
-	}
-	return nil
+	return execSetup(ctx, conn, "CREATE TABLE jset (id bigint PRIMARY KEY, client int NOT NULL)")
 }
 
 func (w *setWorkload) convergeQuery() string { return "SELECT id, client FROM jset ORDER BY id" }
@@ -38,31 +34,25 @@ func (w *setWorkload) run(ctx context.Context, c *testCluster, h *history) {
 	if clients == 0 {
 		clients = 6
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl := &jclient{c: c, id: i, pick: w.pick}
-			defer cl.close()
-			for ctx.Err() == nil {
-				conn, err := cl.get(ctx)
-				if err != nil {
-					return
-				}
-				op := jop{Client: i, Node: cl.nodeID(), F: "insert", Value: w.next.Add(1)}
-				octx, cancel := opCtx()
-				op.Call = h.now()
-				_, err = conn.Exec(octx, "INSERT INTO jset (id, client) VALUES ($1, $2)", op.Value, i)
-				op.Return = h.now()
-				cancel()
-				op.Outcome, op.Err = classify(err), errText(err)
-				h.add(op)
-				cl.after(ctx, err)
+	runClients(clients, func(i int) {
+		cl := &jclient{c: c, id: i, pick: w.pick}
+		defer cl.close()
+		for ctx.Err() == nil {
+			conn, err := cl.get(ctx)
+			if err != nil {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			op := jop{Client: i, Node: cl.nodeID(), F: "insert", Value: w.next.Add(1)}
+			octx, cancel := opCtx()
+			op.Call = h.now()
+			_, err = conn.Exec(octx, "INSERT INTO jset (id, client) VALUES ($1, $2)", op.Value, i)
+			op.Return = h.now()
+			cancel()
+			op.Outcome, op.Err = classify(err), errText(err)
+			h.add(op)
+			cl.after(ctx, err)
+		}
+	})
 }
 
 func (w *setWorkload) check(ctx context.Context, c *testCluster, _ func() string) []string {
