@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -332,6 +333,16 @@ func (c *testCluster) agreedPrimary() *clusterNode {
 			if st, err := n.status(); err == nil && (st.Role == "primary" || st.Role == "leader") {
 				return n
 			}
+		}
+	}
+	return nil
+}
+
+// other returns a node that is none of not (nil if there is none).
+func (c *testCluster) other(not ...*clusterNode) *clusterNode {
+	for _, n := range c.nodes {
+		if !slices.Contains(not, n) {
+			return n
 		}
 	}
 	return nil

@@ -445,14 +445,6 @@ func TestStreamCommitAfterStepDown(t *testing.T) {
 	primary := c.waitPrimary(10 * time.Second)
 	mustExec(t, primary.mustConnect(t), "CREATE TABLE t (id bigint PRIMARY KEY, v text)")
 	ctx := testCtx(t)
-	other := func(not ...*clusterNode) *clusterNode {
-		for _, n := range c.nodes {
-			if !slices.Contains(not, n) {
-				return n
-			}
-		}
-		return nil
-	}
 	// First on the primary itself, then through a replica (forwarded to
 	// the primary). One at a time: an open write transaction holds the
 	// primary's write lock.
@@ -460,9 +452,9 @@ func TestStreamCommitAfterStepDown(t *testing.T) {
 		p := c.waitPrimary(10 * time.Second)
 		via := p
 		if i == 1 {
-			via = other(p)
+			via = c.other(p)
 		}
-		target := other(p, via)
+		target := c.other(p, via)
 		conn := via.mustConnect(t)
 		mustExec(t, conn, "BEGIN")
 		mustExec(t, conn, "INSERT INTO t VALUES ($1, 'in a transaction')", i+1)
@@ -504,13 +496,7 @@ func TestStreamForwardedTxLostWithPrimary(t *testing.T) {
 	c := startCluster(t, clusterOpts{n: 3})
 	primary := c.waitPrimary(10 * time.Second)
 	mustExec(t, primary.mustConnect(t), "CREATE TABLE t (id bigint PRIMARY KEY, v text)")
-	var via *clusterNode
-	for _, n := range c.nodes {
-		if n != primary {
-			via = n
-			break
-		}
-	}
+	via := c.other(primary)
 	ctx := testCtx(t)
 	conn := via.mustConnect(t)
 	mustExec(t, conn, "BEGIN")
