@@ -14,11 +14,7 @@ func benchSide(ctx context.Context, cfg config, sd side, rep *report, logf logFu
 	srv, err := sd.start(ctx, cfg, logf)
 	if err != nil {
 		logf("%s: %v", sd.label, err)
-		c := cell{Status: statusError, Error: err.Error()}
-		if ctx.Err() != nil {
-			c = cell{Status: statusSkipped, Error: "interrupted"}
-		}
-		rep.setAll(sd.key, c)
+		rep.setAll(sd.key, errorCell(ctx, err))
 		return
 	}
 	defer func() {

@@ -121,13 +121,10 @@ func startNodes(ctx context.Context, cfg config, bin string, mode clusterMode, l
 		}
 	}()
 
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, fmt.Errorf("generate cluster secret: %w", err)
+	secret, clusterID, err := newClusterSecret()
+	if err != nil {
+		return nil, err
 	}
-	// A fresh cluster id as well: a straggler of an earlier cluster must
-	// never be mistaken for a member of this one.
-	clusterID := "sqlbench-" + base64.RawURLEncoding.EncodeToString(secret[:6])
 
 	ports, err := freePorts(4 * clusterSize)
 	if err != nil {
@@ -181,6 +178,17 @@ func startNodes(ctx context.Context, cfg config, bin string, mode clusterMode, l
 		return nil, err
 	}
 	return c, nil
+}
+
+// newClusterSecret returns a random cluster secret and a cluster id derived
+// from it, fresh for every benchmarked cluster: a straggler of an earlier
+// cluster must never be mistaken for a member of this one.
+func newClusterSecret() (secret []byte, clusterID string, err error) {
+	secret = make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, "", fmt.Errorf("generate cluster secret: %w", err)
+	}
+	return secret, "sqlbench-" + base64.RawURLEncoding.EncodeToString(secret[:6]), nil
 }
 
 // start launches n's process (again, after a kill) with its log appended.
@@ -385,25 +393,37 @@ func (c *cluster) serverFor(n *clusterNode) *server {
 // close stops every node (in parallel, SIGTERM then SIGKILL) and removes
 // the cluster's directory.
 func (c *cluster) close() error {
+	errs := stopAll(c.nodes, func(n *clusterNode) error {
+		if n.proc == nil {
+			return nil
+		}
+		if err := n.proc.stop(syscall.SIGTERM, clusterStopGrace); err != nil {
+			return fmt.Errorf("stop node %s: %w", n.id, err)
+		}
+		return nil
+	})
+	return errors.Join(append(errs, removeAll(c.base))...)
+}
+
+// stopAll runs stop on every node at once, so that the nodes' grace
+// periods overlap instead of adding up, and returns the failures.
+func stopAll[T any](nodes []T, stop func(T) error) []error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, n := range c.nodes {
-		if n.proc == nil {
-			continue
-		}
+	for _, n := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := n.proc.stop(syscall.SIGTERM, clusterStopGrace); err != nil {
+			if err := stop(n); err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("stop node %s: %w", n.id, err))
+				errs = append(errs, err)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return errors.Join(append(errs, removeAll(c.base))...)
+	return errs
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/x509"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -107,11 +105,11 @@ func startRawCluster(ctx context.Context, cfg config, logf logFunc) (_ *rawClust
 		}
 	}()
 
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, fmt.Errorf("generate cluster secret: %w", err)
+	secret, clusterID, err := newClusterSecret()
+	if err != nil {
+		return nil, err
 	}
-	tlsCfg, err := peer.TLSConfig(secret, "sqlbench-"+base64.RawURLEncoding.EncodeToString(secret[:6]))
+	tlsCfg, err := peer.TLSConfig(secret, clusterID)
 	if err != nil {
 		return nil, err
 	}
@@ -231,31 +229,20 @@ func (rc *rawCluster) leader(ctx context.Context) (*app.App, error) {
 // close stops every node (in parallel, each bounded by rawStopTimeout) and
 // removes the cluster's directory.
 func (rc *rawCluster) close() error {
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, a := range rc.apps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			done := make(chan error, 1)
-			go func() { done <- a.Close() }()
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(rawStopTimeout):
-				err = fmt.Errorf("did not stop within %v", rawStopTimeout)
-			}
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("stop dqlite node %s: %w", a.Address(), err))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	errs := stopAll(rc.apps, func(a *app.App) error {
+		done := make(chan error, 1)
+		go func() { done <- a.Close() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(rawStopTimeout):
+			err = fmt.Errorf("did not stop within %v", rawStopTimeout)
+		}
+		if err != nil {
+			return fmt.Errorf("stop dqlite node %s: %w", a.Address(), err)
+		}
+		return nil
+	})
 	rc.apps = nil
 	return errors.Join(append(errs, removeAll(rc.base))...)
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"time"
 )
 
@@ -15,23 +15,20 @@ import (
 // cluster, so pgbench_history grows alike.
 func benchRaft(ctx context.Context, cfg config, rr *raftReport, logf logFunc) {
 	if cfg.sqlcBin == "" {
-		dir, err := os.MkdirTemp(cfg.tmpBase, "sqlbench-raft-")
-		if err != nil {
-			c := errorCell(ctx, fmt.Errorf("create temp dir: %w", err))
+		bin, remove, err := buildForSection(ctx, cfg, "sqlbench-raft-", "raft", logf)
+		defer remove()
+		switch {
+		case errors.Is(err, errTempDir):
+			// The driver's cluster needs a temporary directory too.
+			c := errorCell(ctx, err)
 			rr.setAll(false, c)
 			rr.setAll(true, c)
 			return
-		}
-		defer func() {
-			if err := removeAll(dir); err != nil {
-				logf("%v", err)
-			}
-		}()
-		if cfg.sqlcBin, err = buildSqlclusterd(ctx, cfg, dir, logf); err != nil {
-			logf("raft: %v", err)
+		case err != nil:
 			// The driver baseline needs no sqlclusterd; it still runs.
 			rr.setAll(false, errorCell(ctx, err))
 		}
+		cfg.sqlcBin = bin
 	}
 	if cfg.sqlcBin != "" {
 		benchRaftWire(ctx, cfg, rr, logf)
@@ -64,12 +61,7 @@ func benchRaftWire(ctx context.Context, cfg config, rr *raftReport, logf logFunc
 		fail(err)
 		return
 	}
-	defer func() {
-		logf("%s: stopping", label)
-		if err := c.close(); err != nil {
-			logf("%s: %v", label, err)
-		}
-	}()
+	defer stopLogged(label, c.close, logf)
 	leader, err := waitRaftVoters(ctx, c)
 	if err != nil {
 		fail(err)
@@ -150,12 +142,7 @@ func benchRaftDriver(ctx context.Context, cfg config, rr *raftReport, logf logFu
 		fail(err)
 		return
 	}
-	defer func() {
-		logf("%s: stopping", label)
-		if err := rc.close(); err != nil {
-			logf("%s: %v", label, err)
-		}
-	}()
+	defer stopLogged(label, rc.close, logf)
 	db, err := rc.openBench(ctx)
 	if err != nil {
 		fail(err)

@@ -69,21 +69,9 @@ func newRaftReport() *raftReport {
 	}
 }
 
-// ratioOf is a/b TPS if both cells are clean.
-func ratioOf(a, b cell) *float64 {
-	if a.Status != statusOK || b.Status != statusOK || b.TPS <= 0 {
-		return nil
-	}
-	r := a.TPS / b.TPS
-	return &r
-}
-
+// set records ratio and judges it against the target.
 func (r *raftRatio) set(ratio *float64) {
-	r.Ratio, r.TargetMet = ratio, nil
-	if ratio != nil {
-		met := *ratio >= r.Target
-		r.TargetMet = &met
-	}
+	r.Ratio, r.TargetMet = ratio, targetMet(ratio, r.Target)
 }
 
 // finish computes the ratios once all cells are in.
@@ -136,7 +124,7 @@ func writeRaftMarkdown(b *strings.Builder, rr *raftReport, durationSec int) {
 	for i, l := range rr.Loads {
 		target := "—"
 		if i == 0 {
-			target = ratioTarget(rr.WireVsDriver)
+			target = targetText(rr.WireVsDriver.Target, rr.WireVsDriver.TargetMet)
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n",
 			clientsText(l.Clients), cellText(l.PGWire), cellText(l.Driver), ratioText(l.Ratio), target)
@@ -145,7 +133,7 @@ func writeRaftMarkdown(b *strings.Builder, rr *raftReport, durationSec int) {
 		one, many := rr.Loads[0], rr.Loads[len(rr.Loads)-1]
 		fmt.Fprintf(b, "| %s / %s | %s | %s | — | pg wire %s |\n",
 			clientsText(many.Clients), clientsText(one.Clients),
-			ratioText(rr.Scaling.Ratio), ratioText(ratioOf(many.Driver, one.Driver)), ratioTarget(rr.Scaling))
+			ratioText(rr.Scaling.Ratio), ratioText(ratioOf(many.Driver, one.Driver)), targetText(rr.Scaling.Target, rr.Scaling.TargetMet))
 	}
 	b.WriteString("\n")
 	for _, l := range rr.Loads {
@@ -170,21 +158,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-func ratioText(r *float64) string {
-	if r == nil {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f×", *r)
-}
-
-func ratioTarget(r raftRatio) string {
-	s := fmt.Sprintf("≥%.1f×", r.Target)
-	if r.TargetMet != nil {
-		s += metText(*r.TargetMet)
-	}
-	return s
 }
 
 // driverDetail is cellDetail for the driver path, whose retries are

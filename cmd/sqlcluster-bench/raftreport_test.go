@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -44,12 +42,8 @@ func TestRaftReportRatiosAndTargets(t *testing.T) {
 		t.Error("missed targets counted as errors")
 	}
 
-	var buf bytes.Buffer
-	if err := writeMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
+	out := markdownOf(t, r)
+	assertMarkdownHas(t, out,
 		"Raft mode: 3-node dqlite clusters on 127.0.0.1, TLS between nodes, autocommit INSERT (bench/insert.sql) for 15 s per figure. pg wire: sqlclusterd --mode raft, pgbench against the leader (n2).",
 		"| raft mode, INSERT TPS | pg wire | go-dqlite driver | pg wire / driver | target |",
 		"| 1 client | 450 | 500 | 0.90× | ≥0.9× met |",
@@ -60,11 +54,7 @@ func TestRaftReportRatiosAndTargets(t *testing.T) {
 		"- insert through the go-dqlite driver, 1 goroutine: 500.0 tps",
 		"Raft mode: -c/-j per row (-clients and -threads do not apply)",
 		"Machine: nproc",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	for _, unwanted := range []string{"| workload |", "| stream mode |", "- note:"} {
 		if strings.Contains(out, unwanted) {
 			t.Errorf("-only raft printed %q:\n%s", unwanted, out)
@@ -93,12 +83,8 @@ func TestRaftReportErrors(t *testing.T) {
 	if !r.hasErrors() {
 		t.Error("hasErrors = false with failed raft cells")
 	}
-	var buf bytes.Buffer
-	if err := writeMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
+	out := markdownOf(t, r)
+	assertMarkdownHas(t, out,
 		"| workload | PostgreSQL 15 TPS | sqlclusterd TPS | ratio | target |",
 		"| stream mode | result | vs single | target |",
 		"| 1 client | ERROR (client 0 script 0 aborted in command 4 query 0: ERROR: no s…) | 500 | — | ≥0.9× |",
@@ -106,11 +92,7 @@ func TestRaftReportErrors(t *testing.T) {
 		"| 8 clients / 1 client | — | — | — | pg wire ≥1.0× |",
 		"- insert through the go-dqlite driver, 8 goroutines: FAILED: 2 of 92 INSERTs failed: insert: database stayed locked for 30s (7 retried)",
 		"- note: leadership moved from n1 to n3",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	// pgbench never connected to a leader: no "(nX)" in the heading.
 	if strings.Contains(out, "against the leader (") {
 		t.Errorf("unknown leader named:\n%s", out)
@@ -127,21 +109,11 @@ func TestRaftReportJSON(t *testing.T) {
 	r.Raft.Loads[0].Driver = cell{Status: statusOK, TPS: 1000}
 	r.Raft.Loads[1].PGWire = cell{Status: statusOK, TPS: 1900}
 	r.finish()
-	path := filepath.Join(t.TempDir(), "out.json")
-	if err := writeJSON(path, r); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var back struct {
 		Cluster *clusterReport `json:"cluster"`
 		Raft    *raftReport    `json:"raft"`
 	}
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	b := jsonOf(t, r, &back)
 	rr := back.Raft
 	if back.Cluster != nil || rr == nil || rr.Nodes != 3 || len(rr.Loads) != 2 {
 		t.Fatalf("round trip: %s", b)
@@ -165,10 +137,7 @@ func TestRaftReportJSON(t *testing.T) {
 	cfg := testConfig()
 	r = newReport(cfg)
 	r.finish()
-	if err := writeJSON(path, r); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ = os.ReadFile(path); bytes.Contains(b, []byte(`"raft"`)) {
+	if b = jsonOf(t, r, nil); bytes.Contains(b, []byte(`"raft"`)) {
 		t.Errorf("raft key without the section:\n%s", b)
 	}
 }

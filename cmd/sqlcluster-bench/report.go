@@ -123,12 +123,8 @@ func (r *report) finish() {
 	r.Finished = time.Now().UTC()
 	for i := range r.Rows {
 		row := &r.Rows[i]
-		row.Ratio, row.TargetMet = nil, nil
-		if row.Postgres.Status == statusOK && row.Sqlcluster.Status == statusOK && row.Postgres.TPS > 0 {
-			ratio := row.Sqlcluster.TPS / row.Postgres.TPS
-			met := ratio >= row.Target
-			row.Ratio, row.TargetMet = &ratio, &met
-		}
+		row.Ratio = ratioOf(row.Sqlcluster, row.Postgres)
+		row.TargetMet = targetMet(row.Ratio, row.Target)
 	}
 	if r.Cluster != nil {
 		r.Cluster.finish()
@@ -198,18 +194,8 @@ func writeMainTable(b *strings.Builder, r *report, pgLabel, sqlcLabel string) {
 	fmt.Fprintf(b, "| workload | %s TPS | %s TPS | ratio | target |\n", pgLabel, sqlcLabel)
 	b.WriteString("|---|---:|---:|---:|---|\n")
 	for _, row := range r.Rows {
-		ratio := "—"
-		target := fmt.Sprintf("≥%.1f×", row.Target)
-		if row.Ratio != nil {
-			ratio = fmt.Sprintf("%.2f×", *row.Ratio)
-			if *row.TargetMet {
-				target += " met"
-			} else {
-				target += " **MISSED**"
-			}
-		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n",
-			row.Title, cellText(row.Postgres), cellText(row.Sqlcluster), ratio, target)
+			row.Title, cellText(row.Postgres), cellText(row.Sqlcluster), ratioText(row.Ratio), targetText(row.Target, row.TargetMet))
 	}
 	b.WriteString("\n")
 	for _, row := range r.Rows {
@@ -223,6 +209,51 @@ func writeMainTable(b *strings.Builder, r *report, pgLabel, sqlcLabel string) {
 			fmt.Fprintf(b, "- %s on %s: %s\n", row.Workload, s.label, cellDetail(s.c))
 		}
 	}
+}
+
+// ratioOf is a/b TPS if both cells are clean: the one rule for every ratio
+// of every section, so that no figure is ever divided by a failed run.
+func ratioOf(a, b cell) *float64 {
+	if a.Status != statusOK || b.Status != statusOK || b.TPS <= 0 {
+		return nil
+	}
+	r := a.TPS / b.TPS
+	return &r
+}
+
+// targetMet is whether ratio reaches target (inclusive); nil without a
+// ratio.
+func targetMet(ratio *float64, target float64) *bool {
+	if ratio == nil {
+		return nil
+	}
+	met := *ratio >= target
+	return &met
+}
+
+// ratioText is a ratio's table cell.
+func ratioText(r *float64) string {
+	if r == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", *r)
+}
+
+// targetText is a ratio target's table cell, judged once there is a ratio.
+func targetText(target float64, met *bool) string {
+	s := fmt.Sprintf("≥%.1f×", target)
+	if met != nil {
+		s += metText(*met)
+	}
+	return s
+}
+
+// metText is the verdict appended to a target cell.
+func metText(met bool) string {
+	if met {
+		return " met"
+	}
+	return " **MISSED**"
 }
 
 // cellText is the table cell: a TPS figure only for clean runs.

@@ -15,6 +15,52 @@ func testConfig() config {
 		maxTries: 10, workloads: allWorkloads}
 }
 
+// markdownOf renders r as the command prints it.
+func markdownOf(t *testing.T, r *report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := writeMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// assertMarkdownHas fails for every line fragment out lacks.
+func assertMarkdownHas(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// jsonOf writes r as -json does and returns the file, decoded into v
+// unless v is nil.
+func jsonOf(t *testing.T, r *report, v any) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "out.json")
+	if err := writeJSON(path, r); err != nil {
+		t.Fatal(err)
+	}
+	return readJSON(t, path, v)
+}
+
+// readJSON returns the JSON file at path, decoded into v unless v is nil.
+func readJSON(t *testing.T, path string, v any) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
 func TestReportRatiosAndTargets(t *testing.T) {
 	r := newReport(testConfig())
 	r.set(sidePostgres, "point_select", cell{Status: statusOK, TPS: 1000})
@@ -39,22 +85,14 @@ func TestReportRatiosAndTargets(t *testing.T) {
 		t.Error("hasErrors = false with a failed cell")
 	}
 
-	var buf bytes.Buffer
-	if err := writeMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
+	out := markdownOf(t, r)
+	assertMarkdownHas(t, out,
 		"| workload | PostgreSQL 15 TPS | sqlclusterd TPS | ratio | target |",
 		"| point SELECT by primary key | 1000 | 1500 | 1.50× | ≥1.0× met |",
 		"| autocommit INSERT | 1000 | 900 | 0.90× | ≥1.0× **MISSED** |",
 		"| TPC-B-like transaction | 1000 | FAILED (3 of 100 transactions failed) | — | ≥0.7× |",
 		"Machine: nproc",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 func TestReportOnlyOneSide(t *testing.T) {
@@ -73,12 +111,8 @@ func TestReportOnlyOneSide(t *testing.T) {
 			t.Errorf("row %s: ratio %v, sqlcluster %+v", row.Workload, row.Ratio, row.Sqlcluster)
 		}
 	}
-	var buf bytes.Buffer
-	if err := writeMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "| point SELECT by primary key | 10 | — | — | ≥1.0× |") {
-		t.Errorf("markdown:\n%s", buf.String())
+	if out := markdownOf(t, r); !strings.Contains(out, "| point SELECT by primary key | 10 | — | — | ≥1.0× |") {
+		t.Errorf("markdown:\n%s", out)
 	}
 }
 
@@ -97,21 +131,11 @@ func TestWriteJSON(t *testing.T) {
 	r.set(sidePostgres, "insert", cell{Status: statusOK, TPS: 123.5})
 	r.set(sideSqlcluster, "insert", cell{Status: statusOK, TPS: 247})
 	r.finish()
-	path := filepath.Join(t.TempDir(), "out.json")
-	if err := writeJSON(path, r); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var back struct {
 		Config  runConfig `json:"config"`
 		Results []row     `json:"results"`
 	}
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	jsonOf(t, r, &back)
 	if back.Config.Clients != 8 || len(back.Results) != 3 {
 		t.Fatalf("round trip: %+v", back)
 	}

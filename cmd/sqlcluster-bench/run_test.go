@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +39,32 @@ func assertEmpty(t *testing.T, dir string) {
 	}
 }
 
+// fakeDyingSqlclusterd writes a sqlclusterd stand-in that exits at startup
+// with "cannot open data dir" on stderr, for the error paths.
+func fakeDyingSqlclusterd(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	fake := filepath.Join(t.TempDir(), "sqlclusterd")
+	script := "#!/bin/sh\necho 'cannot open data dir' >&2\nexit 3\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return fake
+}
+
+// assertStdoutMatches fails for every regular expression out does not
+// match.
+func assertStdoutMatches(t *testing.T, out string, res ...string) {
+	t.Helper()
+	for _, re := range res {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("stdout does not match %s:\n%s", re, out)
+		}
+	}
+}
+
 // TestRunBothSidesAgainstPostgres drives the whole harness, with a second
 // PostgreSQL standing in for sqlclusterd: startup, schema load, pgbench,
 // parsing, ratio, JSON and cleanup.
@@ -73,16 +98,10 @@ func TestRunBothSidesAgainstPostgres(t *testing.T) {
 		t.Errorf("unselected workload in table:\n%s", stdout.String())
 	}
 
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep struct {
 		Results []row `json:"results"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, jsonPath, &rep)
 	for _, r := range rep.Results {
 		if r.Postgres.Status != statusOK || r.Sqlcluster.Status != statusOK || r.Postgres.TPS <= 0 || r.Ratio == nil {
 			t.Errorf("row %+v", r)
@@ -95,14 +114,7 @@ func TestRunBothSidesAgainstPostgres(t *testing.T) {
 // reported in every cell of its column and leaves nothing behind.
 func TestRunServerThatDies(t *testing.T) {
 	tmp := t.TempDir()
-	fake := filepath.Join(t.TempDir(), "sqlclusterd")
-	script := "#!/bin/sh\necho 'cannot open data dir' >&2\nexit 3\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
-	}
+	fake := fakeDyingSqlclusterd(t)
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{
 		"-bench-dir", "../../bench", "-tmp-dir", tmp, "-only", "sqlcluster",
@@ -124,15 +136,8 @@ func TestRunServerThatDies(t *testing.T) {
 // sqlclusterd that exits at startup yields an error in every stream row,
 // its log tail on stderr, exit status 1 and nothing left behind.
 func TestRunStreamServerThatDies(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
-	}
 	tmp := t.TempDir()
-	fake := filepath.Join(t.TempDir(), "sqlclusterd")
-	script := "#!/bin/sh\necho 'cannot open data dir' >&2\nexit 3\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fake := fakeDyingSqlclusterd(t)
 	jsonPath := filepath.Join(t.TempDir(), "bench.json")
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{
@@ -143,34 +148,24 @@ func TestRunStreamServerThatDies(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	out := stdout.String()
-	for _, re := range []string{
+	assertStdoutMatches(t, out,
 		`(?m)^\| INSERT TPS, single mode \(baseline\) \| ERROR \(sqlclusterd: server exited during startup`,
 		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas 0 \| ERROR \(node n1: server exited during startup.* \| — \| ≥0\.8× \|$`,
 		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas quorum \| ERROR \(node n1: `,
 		`(?m)^\| replication lag p99, quorum run \| ERROR \(node n1: .* \| — \| <20 ms \|$`,
 		`(?m)^\| failover \(kill -9 primary → INSERT ok\), max of 3 \| ERROR \(node n1: .* \| — \| <3 s \|$`,
-	} {
-		if !regexp.MustCompile(re).MatchString(out) {
-			t.Errorf("stdout does not match %s:\n%s", re, out)
-		}
-	}
+	)
 	if strings.Contains(out, "| workload |") {
 		t.Errorf("-only stream printed the main table:\n%s", out)
 	}
 	if !strings.Contains(stderr.String(), "cannot open data dir") {
 		t.Errorf("server log tail not shown:\n%s", stderr.String())
 	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep struct {
 		Results []row          `json:"results"`
 		Cluster *clusterReport `json:"cluster"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	b := readJSON(t, jsonPath, &rep)
 	if len(rep.Results) != 0 || rep.Cluster == nil || rep.Cluster.Quorum.Insert.Status != statusError || rep.Cluster.Failover.Status != statusError {
 		t.Errorf("json: %s", b)
 	}
@@ -197,28 +192,18 @@ func TestRunStreamSection(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 	out := stdout.String()
-	for _, re := range []string{
+	assertStdoutMatches(t, out,
 		`(?m)^\| INSERT TPS, single mode \(baseline\) \| [0-9]+ \| — \| — \|$`,
 		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas 0 \| [0-9]+ \| [0-9.]+× \| ≥0\.8× (met|\*\*MISSED\*\*) \|$`,
 		`(?m)^\| INSERT TPS, 3 nodes, --sync-replicas quorum \| [0-9]+ \| [0-9.]+× \| ≥0\.5× (met|\*\*MISSED\*\*) \|$`,
 		`(?m)^\| replication lag p50, quorum run \| >?\s?[0-9.]+ ms \| — \| — \|$`,
 		`(?m)^\| replication lag p99, quorum run \| >?\s?[0-9.]+ ms \| — \| <20 ms (met|\*\*MISSED\*\*) \|$`,
 		`(?m)^\| failover \(kill -9 primary → INSERT ok\), max of 1 \| [0-9.]+ s \| — \| <3 s (met|\*\*MISSED\*\*) \|$`,
-	} {
-		if !regexp.MustCompile(re).MatchString(out) {
-			t.Errorf("stdout does not match %s:\n%s", re, out)
-		}
-	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	var rep struct {
 		Cluster *clusterReport `json:"cluster"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	b := readJSON(t, jsonPath, &rep)
 	c := rep.Cluster
 	if c == nil || c.Quorum.Lag.Observations <= 0 || len(c.Failover.Runs) != 1 || c.Failover.Runs[0].Seconds <= 0 {
 		t.Fatalf("json: %s", b)
@@ -238,16 +223,9 @@ func TestRunRaftServerThatDies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a dqlite cluster; skipped with -short")
 	}
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
-	}
+	fake := fakeDyingSqlclusterd(t)
 	isolateDqliteSockets(t)
 	tmp := t.TempDir()
-	fake := filepath.Join(t.TempDir(), "sqlclusterd")
-	script := "#!/bin/sh\necho 'cannot open data dir' >&2\nexit 3\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	jsonPath := filepath.Join(t.TempDir(), "bench.json")
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{
@@ -258,16 +236,12 @@ func TestRunRaftServerThatDies(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	out := stdout.String()
-	for _, re := range []string{
+	assertStdoutMatches(t, out,
 		`(?m)^\| 1 client \| ERROR \(node n1: server exited during startup.* \| [0-9]+ \| — \| ≥0\.9× \|$`,
 		`(?m)^\| 8 clients \| ERROR \(node n1: .* \| [0-9]+ \| — \| — \|$`,
 		`(?m)^\| 8 clients / 1 client \| — \| [0-9.]+× \| — \| pg wire ≥1\.0× \|$`,
 		`(?m)^- insert through the go-dqlite driver, 8 goroutines: [0-9.]+ tps, [0-9]+ INSERTs, [0-9]+ "database is locked" retries`,
-	} {
-		if !regexp.MustCompile(re).MatchString(out) {
-			t.Errorf("stdout does not match %s:\n%s", re, out)
-		}
-	}
+	)
 	for _, unwanted := range []string{"| workload |", "| stream mode |"} {
 		if strings.Contains(out, unwanted) {
 			t.Errorf("-only raft printed %q:\n%s", unwanted, out)
@@ -276,17 +250,11 @@ func TestRunRaftServerThatDies(t *testing.T) {
 	if !strings.Contains(stderr.String(), "cannot open data dir") {
 		t.Errorf("server log tail not shown:\n%s", stderr.String())
 	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep struct {
 		Results []row       `json:"results"`
 		Raft    *raftReport `json:"raft"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	b := readJSON(t, jsonPath, &rep)
 	if len(rep.Results) != 0 || rep.Raft == nil || rep.Raft.Loads[0].PGWire.Status != statusError ||
 		rep.Raft.Loads[1].Driver.Status != statusOK || rep.Raft.WireVsDriver.Ratio != nil {
 		t.Errorf("json: %s", b)
@@ -334,27 +302,17 @@ func TestRunRaftSection(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 	out := stdout.String()
-	for _, re := range []string{
+	assertStdoutMatches(t, out,
 		`pgbench against the leader \(n[123]\)`,
 		`(?m)^\| 1 client \| [0-9]+ \| [0-9]+ \| [0-9.]+× \| ≥0\.9× (met|\*\*MISSED\*\*) \|$`,
 		`(?m)^\| 8 clients \| [0-9]+ \| [0-9]+ \| [0-9.]+× \| — \|$`,
 		`(?m)^\| 8 clients / 1 client \| [0-9.]+× \| [0-9.]+× \| — \| pg wire ≥1\.0× (met|\*\*MISSED\*\*) \|$`,
 		`(?m)^- insert through the pg wire, pgbench -c 8 -j 2: [0-9.]+ tps, [0-9]+ transactions`,
-	} {
-		if !regexp.MustCompile(re).MatchString(out) {
-			t.Errorf("stdout does not match %s:\n%s", re, out)
-		}
-	}
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	var rep struct {
 		Raft *raftReport `json:"raft"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	b := readJSON(t, jsonPath, &rep)
 	if r := rep.Raft; r == nil || r.Leader == "" || r.WireVsDriver.Ratio == nil || r.Scaling.Ratio == nil || len(r.Notes) != 0 {
 		t.Fatalf("json: %s", b)
 	}

@@ -97,6 +97,32 @@ func startSqlclusterd(ctx context.Context, cfg config, logf logFunc) (srv *serve
 	return &server{host: "127.0.0.1", port: pgPort, proc: proc, close: stop}, nil
 }
 
+// errTempDir marks a temporary directory that could not be created.
+var errTempDir = errors.New("create temp dir")
+
+// buildForSection builds ./cmd/sqlclusterd once for a section whose servers
+// all run the one build, into a fresh temporary directory named by prefix,
+// and logs a build failure under label (the compiler's output is in it).
+// remove deletes the directory, logging a failure; it is never nil, so the
+// caller defers it before looking at err. An error wrapping errTempDir
+// means not even the directory could be made.
+func buildForSection(ctx context.Context, cfg config, prefix, label string, logf logFunc) (bin string, remove func(), err error) {
+	dir, err := os.MkdirTemp(cfg.tmpBase, prefix)
+	if err != nil {
+		return "", func() {}, fmt.Errorf("%w: %w", errTempDir, err)
+	}
+	remove = func() {
+		if err := removeAll(dir); err != nil {
+			logf("%v", err)
+		}
+	}
+	if bin, err = buildSqlclusterd(ctx, cfg, dir, logf); err != nil {
+		logf("%s: %v", label, err)
+		return "", remove, err
+	}
+	return bin, remove, nil
+}
+
 // buildSqlclusterd builds ./cmd/sqlclusterd of cfg.repoDir into dir and
 // returns the binary's path.
 func buildSqlclusterd(ctx context.Context, cfg config, dir string, logf logFunc) (string, error) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,10 +15,7 @@ import (
 // like the sides of the main table, each on a fresh data directory.
 func benchStream(ctx context.Context, cfg config, cr *clusterReport, logf logFunc) {
 	fail := func(err error) {
-		c := cell{Status: statusError, Error: err.Error()}
-		if ctx.Err() != nil {
-			c = cell{Status: statusSkipped, Error: "interrupted"}
-		}
+		c := errorCell(ctx, err)
 		cr.Single, cr.Async.Insert, cr.Quorum.Insert = c, c, c
 		cr.Async.Lag = lagStats{Status: c.Status, Error: c.Error}
 		cr.Quorum.Lag = lagStats{Status: c.Status, Error: c.Error, TargetP99MS: targetLagP99MS}
@@ -37,21 +33,13 @@ func benchStream(ctx context.Context, cfg config, cr *clusterReport, logf logFun
 	// One build serves all three servers; it lives in its own directory,
 	// removed when the section ends.
 	if cfg.sqlcBin == "" {
-		dir, err := os.MkdirTemp(cfg.tmpBase, "sqlbench-stream-")
+		bin, remove, err := buildForSection(ctx, cfg, "sqlbench-stream-", "stream", logf)
+		defer remove()
 		if err != nil {
-			fail(fmt.Errorf("create temp dir: %w", err))
-			return
-		}
-		defer func() {
-			if err := removeAll(dir); err != nil {
-				logf("%v", err)
-			}
-		}()
-		if cfg.sqlcBin, err = buildSqlclusterd(ctx, cfg, dir, logf); err != nil {
-			logf("stream: %v", err)
 			fail(err)
 			return
 		}
+		cfg.sqlcBin = bin
 	}
 
 	logf("stream: single mode: starting")
@@ -104,11 +92,22 @@ func runInsert(ctx context.Context, cfg config, srv *server, ins workload, logf 
 	return c
 }
 
+// errorCell is err as a cell, or an interrupted one if ctx has ended (the
+// error is then the interruption's, not the server's).
 func errorCell(ctx context.Context, err error) cell {
 	if ctx.Err() != nil {
 		return cell{Status: statusSkipped, Error: "interrupted"}
 	}
 	return cell{Status: statusError, Error: err.Error()}
+}
+
+// stopLogged stops a section's cluster at the end of its measurements,
+// logging under label; a failure to stop is no reason to drop the figures.
+func stopLogged(label string, stop func() error, logf logFunc) {
+	logf("%s: stopping", label)
+	if err := stop(); err != nil {
+		logf("%s: %v", label, err)
+	}
 }
 
 // benchCluster starts a 3-node cluster with run.SyncReplicas, loads the
@@ -134,12 +133,7 @@ func benchCluster(ctx context.Context, cfg config, ins workload, run *clusterRun
 		fail(err)
 		return
 	}
-	defer func() {
-		logf("%s: stopping", label)
-		if err := c.close(); err != nil {
-			logf("%s: %v", label, err)
-		}
-	}()
+	defer stopLogged(label, c.close, logf)
 	primary, err := c.waitPrimary(ctx, clusterStartTimeout)
 	if err != nil {
 		fail(err)

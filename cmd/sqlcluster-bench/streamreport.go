@@ -95,12 +95,8 @@ func newClusterReport(failovers int) *clusterReport {
 // finish computes ratios, quantile targets and the failover summary.
 func (cr *clusterReport) finish() {
 	for _, run := range []*clusterRun{&cr.Async, &cr.Quorum} {
-		run.Ratio, run.TargetMet = nil, nil
-		if cr.Single.Status == statusOK && run.Insert.Status == statusOK && cr.Single.TPS > 0 {
-			ratio := run.Insert.TPS / cr.Single.TPS
-			met := ratio >= run.Target
-			run.Ratio, run.TargetMet = &ratio, &met
-		}
+		run.Ratio = ratioOf(run.Insert, cr.Single)
+		run.TargetMet = targetMet(run.Ratio, run.Target)
 	}
 	lag := &cr.Quorum.Lag
 	lag.TargetMet = nil
@@ -151,12 +147,8 @@ func writeClusterMarkdown(b *strings.Builder, cr *clusterReport) {
 		title string
 		r     clusterRun
 	}{{"INSERT TPS, 3 nodes, --sync-replicas 0", cr.Async}, {"INSERT TPS, 3 nodes, --sync-replicas quorum", cr.Quorum}} {
-		ratio, target := "—", fmt.Sprintf("≥%.1f×", run.r.Target)
-		if run.r.Ratio != nil {
-			ratio = fmt.Sprintf("%.2f×", *run.r.Ratio)
-			target += metText(*run.r.TargetMet)
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", run.title, cellText(run.r.Insert), ratio, target)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n",
+			run.title, cellText(run.r.Insert), ratioText(run.r.Ratio), targetText(run.r.Target, run.r.TargetMet))
 	}
 	lag := cr.Quorum.Lag
 	p99Target := fmt.Sprintf("<%g ms", lag.TargetP99MS)
@@ -198,13 +190,6 @@ func writeClusterMarkdown(b *strings.Builder, cr *clusterReport) {
 	if f.Status != statusSkipped {
 		fmt.Fprintf(b, "- failover: %s\n", failoverDetail(f))
 	}
-}
-
-func metText(met bool) string {
-	if met {
-		return " met"
-	}
-	return " **MISSED**"
 }
 
 func lagText(l lagStats, ms float64, atLeast bool) string {

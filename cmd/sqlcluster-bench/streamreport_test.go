@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -49,12 +46,8 @@ func TestClusterReportRatiosAndTargets(t *testing.T) {
 		t.Error("missed targets counted as errors")
 	}
 
-	var buf bytes.Buffer
-	if err := writeMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
+	out := markdownOf(t, r)
+	assertMarkdownHas(t, out,
 		"| stream mode | result | vs single | target |",
 		"| INSERT TPS, single mode (baseline) | 1000 | — | — |",
 		"| INSERT TPS, 3 nodes, --sync-replicas 0 | 850 | 0.85× | ≥0.8× met |",
@@ -67,11 +60,7 @@ func TestClusterReportRatiosAndTargets(t *testing.T) {
 		"- failover: 1.50 s (killed n1; new primary n2 agreed after 1.40 s; client via n2); 3.50 s",
 		"agreed after not seen",
 		"Machine: nproc",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	if strings.Contains(out, "| workload |") {
 		t.Errorf("-only stream printed the main table:\n%s", out)
 	}
@@ -106,23 +95,15 @@ func TestClusterReportErrors(t *testing.T) {
 	if !r.hasErrors() {
 		t.Error("hasErrors = false with failed stream cells")
 	}
-	var buf bytes.Buffer
-	if err := writeMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
+	out := markdownOf(t, r)
+	assertMarkdownHas(t, out,
 		"| workload | PostgreSQL 15 TPS | sqlclusterd TPS | ratio | target |",
 		"| INSERT TPS, 3 nodes, --sync-replicas 0 | FAILED (2 of 100 transactions failed) | — | ≥0.8× |",
 		"| INSERT TPS, 3 nodes, --sync-replicas quorum | 600 | 0.60× | ≥0.5× met |",
 		"| replication lag p99, quorum run | > 3276.80 ms | — | <20 ms **MISSED** |",
 		"| failover (kill -9 primary → INSERT ok), max of 3 | ERROR (repetition 2 of 3: no INSERT succeeded within 30s) | — | <3 s |",
 		"- failover: 1.00 s (killed n1; new primary n2 agreed after not seen; client via n2); ERROR: repetition 2",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	// The async lag was never measured: no detail line for it.
 	if strings.Contains(out, "--sync-replicas 0 run") {
 		t.Errorf("skipped lag printed:\n%s", out)
@@ -136,21 +117,11 @@ func TestClusterReportJSON(t *testing.T) {
 	r.Cluster.Quorum.Lag = lagStats{Status: statusOK, Observations: 5, P50MS: 1, P99MS: 2, TargetP99MS: 20}
 	r.Cluster.Failover = failoverStat{Status: statusOK, Repetitions: 1, TargetSec: 3, Runs: []failoverRun{{Killed: "n1", Seconds: 2}}}
 	r.finish()
-	path := filepath.Join(t.TempDir(), "out.json")
-	if err := writeJSON(path, r); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var back struct {
 		Results []row          `json:"results"`
 		Cluster *clusterReport `json:"cluster"`
 	}
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	b := jsonOf(t, r, &back)
 	c := back.Cluster
 	if c == nil || c.Nodes != 3 || c.Quorum.SyncReplicas != "quorum" || c.Quorum.Ratio == nil || *c.Quorum.Ratio != 0.75 {
 		t.Fatalf("cluster round trip: %s", b)
@@ -166,10 +137,7 @@ func TestClusterReportJSON(t *testing.T) {
 	cfg := testConfig()
 	r = newReport(cfg)
 	r.finish()
-	if err := writeJSON(path, r); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ = os.ReadFile(path); bytes.Contains(b, []byte(`"cluster"`)) {
+	if b = jsonOf(t, r, nil); bytes.Contains(b, []byte(`"cluster"`)) {
 		t.Errorf("cluster key without the section:\n%s", b)
 	}
 }
