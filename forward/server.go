@@ -322,10 +322,17 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 
 	var err error
 	switch req.Type {
+	case msgOpen, msgDescribe, msgQuery, msgBegin, msgColumnType:
+		// Calls that start work; a transaction already under way may
+		// still end (commit, rollback) on a node that stepped down.
+		err = sc.serving()
+	}
+	if err != nil {
+		rep.Err = toWire(err)
+		return rep, false
+	}
+	switch req.Type {
 	case msgOpen:
-		if err = sc.serving(); err != nil {
-			break
-		}
 		if sc.sess != nil {
 			err = engine.Errorf("08P01", "forward: session already open")
 			break
@@ -333,14 +340,8 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 		sc.sess, err = sc.srv.cfg.Engine.Open(ctx, req.Database, engine.SessionInfo{User: req.User, Settings: sc.settings.lookup})
 		last = err != nil
 	case msgDescribe:
-		if err = sc.serving(); err != nil {
-			break
-		}
 		rep.Desc, err = sc.sess.Describe(ctx, req.Query, req.Stmt)
 	case msgQuery:
-		if err = sc.serving(); err != nil {
-			break
-		}
 		// Every value takes at least one byte, which bounds the count.
 		if req.NArgs < 0 || req.NArgs > len(req.Args) {
 			err = engine.Errorf("08P01", "forward: bad argument count %d", req.NArgs)
@@ -371,9 +372,6 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 			delete(sc.cursors, cur.id)
 		}
 	case msgBegin:
-		if err = sc.serving(); err != nil {
-			break
-		}
 		err = sc.sess.Begin(ctx, req.Tx)
 	case msgCommit:
 		err = sc.sess.Commit(ctx)
@@ -386,9 +384,6 @@ func (sc *serverConn) exec(req *request) (rep *reply, last bool) {
 	case msgRollbackTo:
 		err = sc.sess.RollbackToSavepoint(ctx, req.Name)
 	case msgColumnType:
-		if err = sc.serving(); err != nil {
-			break
-		}
 		rep.Decl, rep.OK = sc.sess.ColumnType(ctx, req.Name, req.Column)
 	case msgClose:
 		for id := range sc.cursors {
