@@ -33,10 +33,11 @@ type testCluster struct {
 	nodes     []*clusterNode
 	secret    string
 	clusterID string
-	args      []string // extra flags for every node
-	lab       *netLab  // nodes in network namespaces (partition tests)
-	mode      string   // stream (default) or raft
-	env       []string // extra environment for every node, e.g. SQLCLUSTER_TEST_FAULT=…
+	args      []string     // extra flags for every node
+	lab       *netLab      // nodes in network namespaces (partition tests)
+	mode      string       // stream (default) or raft
+	env       []string     // extra environment for every node, e.g. SQLCLUSTER_TEST_FAULT=…
+	ports     map[int]bool // loopback ports handed to nodes (newNode)
 }
 
 type clusterNode struct {
@@ -116,13 +117,31 @@ func (c *testCluster) newNode(id, ip string, bootstrap int) *clusterNode {
 		n.pgPort, n.adminPort, n.gossipPort, n.peerPort = 5432, 7432, 7946, 7947
 		return n
 	}
-	for _, p := range []*int{&n.pgPort, &n.adminPort, &n.gossipPort, &n.peerPort} {
-		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-		if err != nil {
-			t.Fatalf("no free port on %s: %v", ip, err)
+	// A port is free once its probe listener closes, so the kernel may
+	// hand it out again: to this node's next probe or to another node's
+	// (seen in CI: one node's pg port was another's admin port). Probes
+	// stay open until the node has its four ports, and ports given to
+	// any node of the cluster are not given again.
+	var probes []net.Listener
+	defer func() {
+		for _, l := range probes {
+			l.Close()
 		}
-		*p = l.Addr().(*net.TCPAddr).Port
-		l.Close()
+	}()
+	if c.ports == nil {
+		c.ports = map[int]bool{}
+	}
+	for _, p := range []*int{&n.pgPort, &n.adminPort, &n.gossipPort, &n.peerPort} {
+		for *p == 0 {
+			l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+			if err != nil {
+				t.Fatalf("no free port on %s: %v", ip, err)
+			}
+			probes = append(probes, l)
+			if port := l.Addr().(*net.TCPAddr).Port; !c.ports[port] {
+				c.ports[port], *p = true, port
+			}
+		}
 	}
 	return n
 }
